@@ -1,0 +1,53 @@
+#pragma once
+// The worker's side of a response: PHP's output is encoded into STDOUT/STDERR records in a buffer
+// owned by the worker thread and handed to the connection in large pieces, so the request path
+// pays one hand-off per ~32 KiB instead of one per echo.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace zfpm::fcgi {
+
+// The way back to the client, implemented by the connection. Thread-safe: the worker calls it,
+// the I/O thread serves it.
+class ResponseChannel {
+ public:
+  virtual ~ResponseChannel() = default;
+  // Queues encoded records for the client; blocks while too much is still unsent (a slow client
+  // holds its own worker, never memory). Returns false once the client is gone or aborted.
+  virtual bool send(std::string records) = 0;
+  // Queues the request's last records (ending with END_REQUEST); the connection then takes the
+  // next request (keep_conn) or closes.
+  virtual void finish(std::string records, bool keep_conn) = 0;
+  // The client closed, sent ABORT_REQUEST, or a write failed.
+  virtual bool aborted() const = 0;
+};
+
+class OutputSink {
+ public:
+  static constexpr std::size_t kHandOffBytes = 32 * 1024;
+
+  void begin(std::shared_ptr<ResponseChannel> channel, std::uint16_t request_id, bool keep_conn);
+
+  // Both return false once the client is gone (the data is dropped).
+  bool write_stdout(std::string_view data);
+  bool write_stderr(std::string_view data);
+  // Hands everything buffered to the connection now (PHP's flush()).
+  bool flush();
+  // Ends the request: buffered records, then END_REQUEST with the script's exit status.
+  void end(std::uint32_t app_status);
+
+  bool active() const { return channel_ != nullptr; }
+  bool aborted() const { return channel_ == nullptr || channel_->aborted(); }
+
+ private:
+  bool append(int type, std::string_view data);
+
+  std::shared_ptr<ResponseChannel> channel_;
+  std::string buffer_;
+  std::uint16_t request_id_ = 0;
+  bool keep_conn_ = false;
+};
+
+}  // namespace zfpm::fcgi

@@ -1,0 +1,19 @@
+#pragma once
+// A decoded FastCGI request, ready to run: what the parser hands to the worker pool.
+#include <cstdint>
+#include <string>
+
+#include "zfpm/fcgi/params.hpp"
+#include "zfpm/fcgi/protocol.hpp"
+
+namespace zfpm::fcgi {
+
+struct Request {
+  std::uint16_t id = 1;
+  Role role = Role::Responder;
+  bool keep_conn = false;
+  Params params;
+  std::string body;  // the whole STDIN stream
+};
+
+}  // namespace zfpm::fcgi

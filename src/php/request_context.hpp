@@ -1,0 +1,27 @@
+#pragma once
+// What SG(server_context) points at while a request runs on a worker thread: the decoded request
+// and the worker's output sink. Private to php/.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "zfpm/fcgi/output_sink.hpp"
+#include "zfpm/fcgi/request.hpp"
+
+namespace zfpm::php {
+
+// Per worker thread: what zfpm_worker_info() reports.
+struct WorkerIdentity {
+  unsigned id = 0;
+  long tid = 0;
+  std::uint64_t requests = 0;
+};
+
+struct RequestContext {
+  const WorkerIdentity* worker = nullptr;
+  const fcgi::Request* request = nullptr;
+  fcgi::OutputSink* sink = nullptr;
+  std::size_t body_offset = 0;  // how much of the body read_post has handed out
+  std::string script_path;      // the resolved primary script ("" when none was found)
+};
+}  // namespace zfpm::php
