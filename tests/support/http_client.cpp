@@ -1,0 +1,58 @@
+#include "http_client.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+namespace zfpm::test {
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  auto it = headers.find(std::string(name));
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+HttpResponse http_get(std::string_view address, std::string_view target,
+                      std::chrono::milliseconds timeout) {
+  Address where = Address::parse(address);
+  Fd fd = connect_to(where);
+  set_io_timeout(fd.get(), timeout);
+  std::string request =
+      "GET " + std::string(target) + " HTTP/1.0\r\nHost: " + where.host + "\r\n\r\n";
+  send_all(fd.get(), request);
+
+  std::string raw;
+  char buffer[8192];
+  while (true) {
+    ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
+    if (n > 0) {
+      raw.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      break;
+    } else if (errno != EINTR) {
+      throw TestError("GET " + std::string(target) + " from " + where.to_string() + ": " +
+                      std::strerror(errno) + " after " + std::to_string(raw.size()) + " bytes");
+    }
+  }
+  auto eol = raw.find("\r\n");
+  if (raw.compare(0, 5, "HTTP/") != 0 || eol == std::string::npos) {
+    throw TestError("no HTTP status line in the answer to GET " + std::string(target) + ": '" +
+                    raw + "'");
+  }
+  HttpResponse r;
+  r.status_line = raw.substr(0, eol);
+  auto space = r.status_line.find(' ');
+  if (space != std::string::npos) {
+    std::from_chars(r.status_line.data() + space + 1, r.status_line.data() + r.status_line.size(),
+                    r.status);
+  }
+  // After the status line an HTTP head has the same shape as a CGI header block.
+  CgiResponse rest = parse_cgi_response(std::string_view(raw).substr(eol + 2));
+  r.headers = std::move(rest.headers);
+  r.body = std::move(rest.body);
+  return r;
+}
+
+}  // namespace zfpm::test

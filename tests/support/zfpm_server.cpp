@@ -1,0 +1,44 @@
+#include "zfpm_server.hpp"
+
+#include <cstdlib>
+
+namespace zfpm::test {
+
+std::string zfpm_binary() {
+  if (const char* override_path = std::getenv("ZFPM_TEST_BINARY")) return override_path;
+#ifdef ZFPM_BINARY
+  return ZFPM_BINARY;
+#else
+  return "zfpm";
+#endif
+}
+
+ZfpmServer::ZfpmServer(ZfpmOptions options) {
+  std::string binary = zfpm_binary();
+  if (!is_executable(binary)) throw TestError("zfpm binary not found or not executable: " + binary);
+  std::vector<std::string> argv{binary};
+  for (const auto& listen : options.listen) {
+    std::string address = listen == "tcp"    ? "127.0.0.1:" + std::to_string(free_tcp_port())
+                          : listen == "unix" ? docroot.file("zfpm.sock")
+                                             : listen;
+    addresses.push_back(address);
+    argv.insert(argv.end(), {"--listen", address});
+  }
+  argv.insert(argv.end(),
+              {"--workers", std::to_string(options.workers), "--root", docroot.path(), "-n"});
+  argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
+  process.start(argv);
+  for (const auto& address : addresses) process.wait_until_connectable(address);
+  if (options.wait_until_ready && !process.wait_for_log("ready to handle connections", 10s)) {
+    throw TestError(
+        "zfpm accepts connections but never logged 'ready to handle connections'; its log:\n" +
+        process.log());
+  }
+}
+
+Response ZfpmServer::get(std::string_view script_filename, std::string_view query) const {
+  auto connection = connect();
+  return connection.request(params_for(script_filename, {.query = std::string(query)}));
+}
+
+}  // namespace zfpm::test

@@ -1,0 +1,53 @@
+// One zfpm under test: a docroot of its own, a free loopback port (or a Unix socket in the
+// docroot), started with -n and waited for (connectable, then "ready to handle connections");
+// stopped by pid when the test ends.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fcgi_client.hpp"
+#include "process.hpp"
+
+namespace zfpm::test {
+
+// ZFPM_BINARY from the build, or $ZFPM_TEST_BINARY to test another build.
+std::string zfpm_binary();
+
+struct ZfpmOptions {
+  int workers = 4;
+  // Each entry is a --listen; "tcp" means 127.0.0.1:<free port>, "unix" means <docroot>/zfpm.sock.
+  std::vector<std::string> listen = {"tcp"};
+  std::vector<std::string> extra_args{};  // e.g. {"-d", "memory_limit=77M"}
+  // After connect() works, also wait for "ready to handle connections" in the log. Off only for
+  // tests about the moment between the two.
+  bool wait_until_ready = true;
+};
+
+class ZfpmServer {
+ public:
+  explicit ZfpmServer(ZfpmOptions options = {});
+  ZfpmServer(const ZfpmServer&) = delete;
+  ZfpmServer& operator=(const ZfpmServer&) = delete;
+
+  // Writes a script into the docroot; returns its absolute path (the SCRIPT_FILENAME).
+  std::string script(std::string_view name, std::string_view php) const {
+    return docroot.write(name, php);
+  }
+
+  // The first --listen address, and all of them.
+  const std::string& address() const { return addresses.front(); }
+
+  FcgiConnection connect(std::chrono::milliseconds timeout = 15s) const {
+    return FcgiConnection::open(address(), timeout);
+  }
+  // One request on a fresh connection, with the params nginx would send.
+  Response get(std::string_view script_filename, std::string_view query = {}) const;
+
+  TempDir docroot;  // declared before process: the server stops before its files go
+  std::vector<std::string> addresses;
+  ServerProcess process;
+};
+
+}  // namespace zfpm::test
