@@ -1,0 +1,71 @@
+"""Helpers for scripts/bench.
+
+parse.py wrk|ab        reads the tool's output on stdin, prints "rps p50 p99 max errors" (ms)
+parse.py body LUA OUT  renders the request body a bench/wrk/*.lua script sends into OUT for ab,
+                       and prints its Content-Type
+"""
+import re
+import sys
+
+
+def ms(value, unit):
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(text):
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    pct = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)}
+    latency = re.search(r"Latency\s+[\d.]+\w+\s+[\d.]+\w+\s+([\d.]+)(us|ms|s|m)", text)
+    errors = 0
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    if sock:
+        errors += sum(int(x) for x in sock.groups())
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    if non2xx:
+        errors += int(non2xx.group(1))
+    return rps, pct.get("50", 0.0), pct.get("99", 0.0), ms(*latency.groups()), errors
+
+
+def parse_ab(text):
+    rps = float(re.search(r"Requests per second:\s+([\d.]+)", text).group(1))
+    pct = dict(re.findall(r"^\s+(\d+)%\s+(\d+)", text, re.M))
+    failed = int(re.search(r"Failed requests:\s+(\d+)", text).group(1))
+    non2xx = re.search(r"Non-2xx responses:\s+(\d+)", text)
+    errors = failed + (int(non2xx.group(1)) if non2xx else 0)
+    return rps, float(pct.get("50", 0)), float(pct.get("99", 0)), float(pct.get("100", 0)), errors
+
+
+def render_body(lua_path, out_path):
+    # The two bench scripts build their bodies from string.rep; mirror them exactly.
+    lua = open(lua_path).read()
+    if "multipart" in lua:
+        boundary = re.search(r'local boundary = "([^"]+)"', lua).group(1)
+        parts = []
+        for i in range(1, 6):
+            parts.append(
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file{i}\"; "
+                f"filename=\"f{i}.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                + chr(64 + i) * 65536 + "\r\n")
+        parts.append(f"--{boundary}--\r\n")
+        body, ctype = "".join(parts), f"multipart/form-data; boundary={boundary}"
+    else:
+        body, ctype = "data=" + "a" * (1048576 - 5), "application/x-www-form-urlencoded"
+    with open(out_path, "w") as out:
+        out.write(body)
+    print(ctype)
+
+
+def main():
+    if sys.argv[1] == "body":
+        render_body(sys.argv[2], sys.argv[3])
+        return
+    text = sys.stdin.read()
+    try:
+        rps, p50, p99, mx, errors = (parse_wrk if sys.argv[1] == "wrk" else parse_ab)(text)
+    except (AttributeError, KeyError):
+        sys.stderr.write("bench: could not parse the load tool's output:\n" + text)
+        rps, p50, p99, mx, errors = 0.0, 0.0, 0.0, 0.0, 1
+    print(f"{rps:.1f} {p50:.3f} {p99:.3f} {mx:.3f} {errors}")
+
+
+main()

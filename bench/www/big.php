@@ -1,0 +1,3 @@
+<?php
+// 1 MiB response.
+echo str_repeat("0123456789abcdef", 65536);
