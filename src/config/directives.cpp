@@ -1,4 +1,5 @@
 #include "zfpm/config/directives.hpp"
+#include "zfpm/config/values.hpp"
 
 #include <algorithm>
 #include <array>
@@ -7,13 +8,6 @@
 namespace zfpm::config {
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 constexpr std::string_view kPoolToken = "$pool";
 constexpr const char* kPoolUndefined = "Can't use '$pool' when the pool is not defined";

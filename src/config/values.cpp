@@ -9,13 +9,6 @@ namespace zfpm::config {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // atoi(3), which fpm_conf_set_time applies to what precedes the unit.
 long long leading_number(std::string_view text) {
   std::size_t i = 0;
@@ -76,6 +69,13 @@ TimeValue parse_time(std::string_view text) {
       return {.value = std::chrono::seconds{leading_number(text)}};
   }
   return {.value = std::chrono::seconds{leading_number(text.substr(0, text.size() - 1)) * unit}};
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 }  // namespace zfpm::config

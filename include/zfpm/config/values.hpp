@@ -7,6 +7,9 @@
 
 namespace zfpm::config {
 
+// ASCII case-insensitive equality: php-fpm compares directive names and keywords this way.
+bool iequals(std::string_view a, std::string_view b);
+
 // fpm_conf_set_boolean: 1/yes/true/on and 0/no/none/false/off/"" (zfpm: any letter case).
 std::optional<bool> parse_boolean(std::string_view text);
 // fpm_conf_set_integer: digits with an optional leading '-' ("" is 0, as atoi says).
