@@ -47,10 +47,14 @@ void append_length(std::string& out, std::size_t length) {
 
 }  // namespace
 
-std::optional<Params> Params::decode(std::string raw, const ParamLimits& limits,
-                                     std::string* error) {
+std::optional<Params> Params::decode(std::string raw, const ParamLimits& limits, std::string* error,
+                                     bool* over_limit) {
   const auto set_error = [error](std::string what) {
     if (error != nullptr) *error = std::move(what);
+  };
+  const auto set_limit_error = [&](std::string what) {
+    if (over_limit != nullptr) *over_limit = true;
+    set_error(std::move(what));
   };
   // Entries hold 32-bit offsets; the parser's max_params_bytes keeps real streams far below this.
   if (raw.size() > std::numeric_limits<std::uint32_t>::max()) {
@@ -67,7 +71,7 @@ std::optional<Params> Params::decode(std::string raw, const ParamLimits& limits,
   std::size_t out = 0;
   while (pos < view.size()) {
     if (params.entries_.size() >= limits.max_count) {
-      set_error("too many params (limit " + std::to_string(limits.max_count) + ")");
+      set_limit_error("too many params (limit " + std::to_string(limits.max_count) + ")");
       return std::nullopt;
     }
     std::uint32_t name_length = 0;
@@ -77,11 +81,13 @@ std::optional<Params> Params::decode(std::string raw, const ParamLimits& limits,
       return std::nullopt;
     }
     if (name_length > limits.max_name_length) {
-      set_error("param name longer than " + std::to_string(limits.max_name_length) + " bytes");
+      set_limit_error("param name longer than " + std::to_string(limits.max_name_length) +
+                      " bytes");
       return std::nullopt;
     }
     if (value_length > limits.max_value_length) {
-      set_error("param value longer than " + std::to_string(limits.max_value_length) + " bytes");
+      set_limit_error("param value longer than " + std::to_string(limits.max_value_length) +
+                      " bytes");
       return std::nullopt;
     }
     // Compared as a remainder so that a huge length cannot overflow pos.

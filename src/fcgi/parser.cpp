@@ -15,13 +15,14 @@ std::uint16_t read_u16(const char* p) {
 constexpr std::size_t kBeginBodySize = 8;
 
 // Written so that it cannot overflow, whatever the configured limit.
-bool exceeds(std::size_t have, std::size_t more, std::size_t limit) {
+bool exceeds(std::uint64_t have, std::uint64_t more, std::uint64_t limit) {
   return more > limit || have > limit - more;
 }
 
 }  // namespace
 
-Parser::Parser(ParserLimits limits) : limits_(limits) {}
+Parser::Parser(ParserLimits limits, SpoolFactory spool_factory)
+    : limits_(limits), body_storage_{limits.body_memory_bytes, std::move(spool_factory)} {}
 
 void Parser::feed(std::span<const char> bytes, std::vector<Event>& events) {
   std::size_t pos = 0;
@@ -41,7 +42,12 @@ void Parser::feed(std::span<const char> bytes, std::vector<Event>& events) {
       }
       case State::Content: {
         const std::size_t n = std::min(content_left_, available);
-        if (sink_ != Sink::Discard) sink().append(bytes.data() + pos, n);
+        if (sink_ == Sink::Body) {
+          append_body(bytes.subspan(pos, n), events);
+          if (state_ == State::Failed) return;
+        } else if (sink_ != Sink::Discard) {
+          sink().append(bytes.data() + pos, n);
+        }
         content_left_ -= n;
         pos += n;
         if (content_left_ == 0) end_content(events);
@@ -113,15 +119,19 @@ Parser::Sink Parser::choose_sink(std::vector<Event>& events) {
     case RecordType::Params:
       if (!open || params_done_ || length == 0) return Sink::Discard;
       if (exceeds(params_raw_.size(), length, limits_.max_params_bytes)) {
-        fail(events, "PARAMS stream larger than max_params_bytes (" +
-                         std::to_string(limits_.max_params_bytes) + " bytes)");
+        fail(events,
+             "PARAMS stream larger than max_params_bytes (" +
+                 std::to_string(limits_.max_params_bytes) + " bytes)",
+             ProtocolError::Kind::Limit);
       }
       return Sink::ParamsRaw;
     case RecordType::Stdin:
       if (!open || stdin_done_ || length == 0) return Sink::Discard;
       if (exceeds(request_.body.size(), length, limits_.max_body_bytes)) {
-        fail(events, "STDIN stream larger than max_body_bytes (" +
-                         std::to_string(limits_.max_body_bytes) + " bytes)");
+        fail(events,
+             "STDIN stream larger than max_body_bytes (" + std::to_string(limits_.max_body_bytes) +
+                 " bytes)",
+             ProtocolError::Kind::Limit);
       }
       return Sink::Body;
     default:
@@ -141,8 +151,7 @@ std::string& Parser::sink() {
   switch (sink_) {
     case Sink::ParamsRaw:
       return params_raw_;
-    case Sink::Body:
-      return request_.body;
+    case Sink::Body:  // appended by append_body
     case Sink::Content:
     case Sink::Discard:
       break;
@@ -177,10 +186,12 @@ void Parser::on_management(std::vector<Event>& events) {
     return;
   }
   std::string error;
-  auto pairs = Params::decode(std::move(content_), limits_.params, &error);
+  bool over_limit = false;
+  auto pairs = Params::decode(std::move(content_), limits_.params, &error, &over_limit);
   content_.clear();  // moved-from: give it a known state for the next record
   if (!pairs) {
-    fail(events, "malformed GET_VALUES: " + error);
+    fail(events, "malformed GET_VALUES: " + error,
+         over_limit ? ProtocolError::Kind::Limit : ProtocolError::Kind::Malformed);
     return;
   }
   GetValues query;
@@ -237,10 +248,15 @@ void Parser::on_stream(std::vector<Event>& events) {
     if (params_done_) return;
     params_done_ = true;
     std::string error;
-    auto params = Params::decode(std::move(params_raw_), limits_.params, &error);
+    bool over_limit = false;
+    auto params = Params::decode(std::move(params_raw_), limits_.params, &error, &over_limit);
     params_raw_.clear();
     if (!params) {
-      fail(events, "malformed params: " + error);
+      if (over_limit) {
+        fail(events, error, ProtocolError::Kind::Limit);
+      } else {
+        fail(events, "malformed params: " + error);
+      }
       return;
     }
     request_.params = std::move(*params);
@@ -261,9 +277,16 @@ void Parser::maybe_ready(std::vector<Event>& events) {
   phase_ = Phase::Running;
 }
 
-void Parser::fail(std::vector<Event>& events, std::string what) {
+void Parser::append_body(std::span<const char> bytes, std::vector<Event>& events) {
+  std::string error;
+  if (!request_.body.append(bytes, body_storage_, &error)) {
+    fail(events, error, ProtocolError::Kind::Storage);
+  }
+}
+
+void Parser::fail(std::vector<Event>& events, std::string what, ProtocolError::Kind kind) {
   state_ = State::Failed;
-  events.emplace_back(ProtocolError{std::move(what)});
+  events.emplace_back(ProtocolError{std::move(what), kind});
 }
 
 }  // namespace zfpm::fcgi

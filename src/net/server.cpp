@@ -1,15 +1,42 @@
 #include "zfpm/net/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "listen_socket.hpp"
+#include "zfpm/net/body_spool.hpp"
 
 namespace zfpm::net {
+namespace {
 
-Server::Server(asio::io_context& io, pool::WorkerPool& pool, ConnectionSettings settings)
-    : io_(io), pool_(pool), settings_(std::move(settings)) {}
+// A full server logs that it is full, but not for every refused accept.
+constexpr auto kRefusalLogInterval = std::chrono::seconds(10);
 
-bool Server::listen(const ListenAddress& address, int backlog) {
+}  // namespace
+
+Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings settings)
+    : io_(io),
+      settings_(std::move(settings)),
+      admission_(pool.size() + (settings_.queue == 0 ? pool.size() : settings_.queue),
+                 settings_.max_connections),
+      shared_{pool, admission_, settings_.connection,
+              temp_file_spool_factory(body_spool_directory(settings_.connection.body_spool_dir))} {
+  if (settings_.listen.allowed_clients) {
+    std::vector<std::string> errors;
+    allowed_clients_ = AllowedClients::parse(*settings_.listen.allowed_clients, &errors);
+    for (const auto& error : errors) spdlog::error("{}", error);
+  }
+  pool.set_on_job_done([this] { admission_.job_done(); });
+  admission_.set_on_room([this] {
+    asio::post(io_, [this] {
+      for (auto& listener : listeners_) listener->resume();
+    });
+  });
+}
+
+bool Server::listen(const ListenAddress& address) {
   std::string error;
-  auto listener = Listener::open(io_, address, backlog, &error);
+  auto listener = Listener::open(io_, address, settings_.listen, &error);
   if (!listener) {
     spdlog::error("{}", error);
     return false;
@@ -20,13 +47,46 @@ bool Server::listen(const ListenAddress& address, int backlog) {
 
 void Server::start() {
   for (auto& listener : listeners_) {
-    listener->start([this](int fd, const asio::generic::stream_protocol& protocol,
-                           std::string peer) {
-      Connection::Socket socket(asio::make_strand(io_), protocol, fd);
-      std::make_shared<Connection>(std::move(socket), std::move(peer), pool_, settings_)
-          ->start();
+    listener->start({
+        .may_accept = [this] { return may_accept(); },
+        .unused = [this] { admission_.close(true); },
+        .accepted = [this](int fd, const asio::generic::stream_protocol& protocol,
+                           const sockaddr_storage& peer) { accepted(fd, protocol, peer); },
     });
   }
+}
+
+bool Server::may_accept() {
+  const auto refusal = admission_.try_open();
+  if (refusal == Admission::Refusal::None) return true;
+  const auto now = std::chrono::steady_clock::now();
+  auto& last_log = refusal == Admission::Refusal::Busy ? last_busy_log_ : last_full_log_;
+  if (last_log == Clock::time_point{} || now - last_log >= kRefusalLogInterval) {
+    last_log = now;
+    if (refusal == Admission::Refusal::Busy) {
+      // php-fpm's words for the same moment (fpm_process_ctl.c); new clients now wait in the
+      // listen queue.
+      spdlog::warn("server reached max_children setting ({}), consider raising it",
+                   shared_.settings.max_workers);
+    } else {
+      spdlog::warn("server reached max connections ({}), new connections wait in the listen queue",
+                   settings_.max_connections);
+    }
+  }
+  return false;
+}
+
+void Server::accepted(int fd, const asio::generic::stream_protocol& protocol,
+                      const sockaddr_storage& peer) {
+  if (allowed_clients_ && !allowed_clients_->allows(peer)) {
+    // fastcgi.c: fcgi_accept_request.
+    spdlog::error("Connection disallowed: IP address '{}' has been dropped.", client_ip(peer));
+    ::close(fd);
+    admission_.close(true);
+    return;
+  }
+  Connection::Socket socket(asio::make_strand(io_), protocol, fd);
+  std::make_shared<Connection>(std::move(socket), peer_name(peer), shared_)->start();
 }
 
 void Server::stop_accepting() {

@@ -5,6 +5,12 @@
 #include <cstring>
 
 namespace zfpm::pool {
+namespace {
+
+// Whether this worker thread holds a job from next(): it is done with it when it asks again.
+thread_local bool t_holding_job = false;
+
+}  // namespace
 
 WorkerPool::WorkerPool(Settings settings, WorkerBody body)
     : settings_(settings), body_(std::move(body)) {}
@@ -18,6 +24,10 @@ void* WorkerPool::thread_main(void* arg) {
     pool.body_(thread->id);
   } catch (const std::exception& e) {
     spdlog::error("worker {} stopped: {}", thread->id, e.what());
+  }
+  if (t_holding_job) {
+    t_holding_job = false;
+    if (pool.on_job_done_) pool.on_job_done_();
   }
   std::lock_guard lock(pool.mutex_);
   --pool.running_;
@@ -62,11 +72,16 @@ bool WorkerPool::submit(Job job) {
 }
 
 bool WorkerPool::next(Job& job) {
+  if (t_holding_job) {
+    t_holding_job = false;
+    if (on_job_done_) on_job_done_();
+  }
   std::unique_lock lock(mutex_);
   job_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
   if (stopping_) return false;
   job = std::move(queue_.front());
   queue_.pop_front();
+  t_holding_job = true;
   return true;
 }
 

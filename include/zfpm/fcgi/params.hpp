@@ -14,9 +14,9 @@
 namespace zfpm::fcgi {
 
 struct ParamLimits {
-  std::size_t max_count = 1000;             // pairs in one request
-  std::size_t max_name_length = 4096;       // bytes in one name
-  std::size_t max_value_length = 1 << 20;   // bytes in one value
+  std::size_t max_count = 1000;            // pairs in one request
+  std::size_t max_name_length = 4096;      // bytes in one name
+  std::size_t max_value_length = 1 << 20;  // bytes in one value
 };
 
 class Params {
@@ -27,9 +27,10 @@ class Params {
   };
 
   // Takes ownership of a complete PARAMS stream and indexes it. On malformed input (a length
-  // running past the end, a limit exceeded) returns nullopt and sets *error to a short reason.
+  // running past the end, a limit exceeded) returns nullopt and sets *error to a short reason,
+  // and *over_limit to whether a limit (rather than the encoding) was the problem.
   static std::optional<Params> decode(std::string raw, const ParamLimits& limits,
-                                      std::string* error);
+                                      std::string* error, bool* over_limit = nullptr);
 
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "zfpm/fcgi/body.hpp"
 #include "zfpm/fcgi/params.hpp"
 #include "zfpm/fcgi/protocol.hpp"
 #include "zfpm/fcgi/request.hpp"
@@ -16,8 +17,9 @@
 namespace zfpm::fcgi {
 
 struct ParserLimits {
-  std::size_t max_params_bytes = 1 << 20;  // whole PARAMS stream of one request
-  std::size_t max_body_bytes = 64u << 20;  // whole STDIN stream held in memory
+  std::size_t max_params_bytes = 1 << 20;                 // whole PARAMS stream of one request
+  std::uint64_t max_body_bytes = std::uint64_t{1} << 30;  // whole STDIN stream (1 GiB)
+  std::size_t body_memory_bytes = 1 << 20;                // kept in memory; beyond it, spooled
   ParamLimits params;
 };
 
@@ -49,9 +51,15 @@ struct Aborted {
   bool running = false;    // already handed out by RequestReady; else it never runs
   bool keep_conn = false;  // the aborted request's FCGI_KEEP_CONN
 };
-// The peer broke the protocol; the parser stays failed and the connection must be closed.
+// The request cannot go on; the parser stays failed and the connection must be closed.
 struct ProtocolError {
+  enum class Kind {
+    Malformed,  // the peer broke the protocol
+    Limit,      // a configured limit was passed (params size, count, lengths, body size)
+    Storage,    // the body could not be spooled (disk full): our failure, not the peer's
+  };
   std::string what;
+  Kind kind = Kind::Malformed;
 };
 
 using Event =
@@ -59,7 +67,8 @@ using Event =
 
 class Parser {
  public:
-  explicit Parser(ParserLimits limits = {});
+  // Without a spool factory, bodies stay in memory up to max_body_bytes.
+  explicit Parser(ParserLimits limits = {}, SpoolFactory spool_factory = {});
 
   // Consumes all of bytes, appending events in order. After a ProtocolError, further input is
   // ignored. After Aborted for a request still receiving, no RequestReady follows for it: the
@@ -74,6 +83,10 @@ class Parser {
   bool failed() const { return state_ == State::Failed; }
   // True between BEGIN_REQUEST and the end of STDIN: a partial request is pending (slow client).
   bool mid_request() const { return phase_ == Phase::Receiving; }
+  // True when no record and no request is partly received: the connection is idle.
+  bool between_requests() const {
+    return phase_ == Phase::Idle && state_ == State::Header && header_filled_ == 0;
+  }
 
  private:
   enum class State { Header, Content, Padding, Failed };
@@ -91,10 +104,13 @@ class Parser {
   void on_stream(std::vector<Event>& events);
   void on_abort(std::vector<Event>& events);
   void maybe_ready(std::vector<Event>& events);
-  void fail(std::vector<Event>& events, std::string what);
+  void fail(std::vector<Event>& events, std::string what,
+            ProtocolError::Kind kind = ProtocolError::Kind::Malformed);
+  void append_body(std::span<const char> bytes, std::vector<Event>& events);
   std::string& sink();
 
   ParserLimits limits_;
+  BodyStorage body_storage_;
   State state_ = State::Header;
   Phase phase_ = Phase::Idle;
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "zfpm/fcgi/body.hpp"
 #include "zfpm/fcgi/params.hpp"
 #include "zfpm/fcgi/protocol.hpp"
 
@@ -13,7 +14,7 @@ struct Request {
   Role role = Role::Responder;
   bool keep_conn = false;
   Params params;
-  std::string body;  // the whole STDIN stream
+  Body body;  // the whole STDIN stream
 };
 
 }  // namespace zfpm::fcgi

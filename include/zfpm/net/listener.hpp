@@ -1,27 +1,40 @@
 #pragma once
 // One listening socket. Sockets are created and accepted with SOCK_CLOEXEC ourselves (asio's own
 // accept would leave a window in which a PHP exec() in another thread inherits the descriptor).
-#include <asio.hpp>
+// Accepting is flow-controlled: before each accept the listener asks may_accept; when refused it
+// stops watching the socket (clients wait in the kernel's backlog) until resume().
+#include <sys/socket.h>
 
+#include <asio.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "zfpm/net/listen_address.hpp"
+#include "zfpm/net/settings.hpp"
 
 namespace zfpm::net {
 
 class Listener {
  public:
-  // The accepted descriptor (non-blocking, close-on-exec) and the peer's address for logs.
-  using OnAccept = std::function<void(int fd, const asio::generic::stream_protocol& protocol,
-                                      std::string peer)>;
+  struct Handlers {
+    // True to accept one connection now (its room is then taken); false pauses the listener.
+    std::function<bool()> may_accept;
+    // The room taken by may_accept was not used (nobody was waiting after all).
+    std::function<void()> unused;
+    // The accepted descriptor (non-blocking, close-on-exec) and the peer's address.
+    std::function<void(int fd, const asio::generic::stream_protocol& protocol,
+                       const sockaddr_storage& peer)>
+        accepted;
+  };
 
   // Binds and listens; on failure returns null and sets *error to php-fpm-like wording.
   static std::unique_ptr<Listener> open(asio::io_context& io, const ListenAddress& address,
-                                        int backlog, std::string* error);
+                                        const ListenSettings& settings, std::string* error);
 
-  void start(OnAccept on_accept);
+  void start(Handlers handlers);
+  // After a refusal: watch the socket again. Call on the I/O thread.
+  void resume();
   void close();
   const std::string& name() const { return name_; }
 
@@ -31,10 +44,14 @@ class Listener {
   void accept_ready();
 
   asio::basic_socket_acceptor<asio::generic::stream_protocol> acceptor_;
+  asio::steady_timer retry_timer_;
   asio::generic::stream_protocol protocol_;
   std::string name_;
   std::string unix_path_;  // removed again on close
-  OnAccept on_accept_;
+  Handlers handlers_;
+  bool waiting_ = false;
+  bool paused_ = false;
+  bool closed_ = false;
 };
 
 }  // namespace zfpm::net

@@ -42,7 +42,12 @@ class WorkerPool {
   // Starts the threads; false (and logged) when a thread cannot be created.
   bool start();
 
-  // From the I/O thread. False when the pool is stopping (the job is dropped).
+  // Called on a worker thread each time a worker is done with a job (it asks for the next one, or
+  // leaves): the front end's flow control frees a slot. Set before start().
+  void set_on_job_done(std::function<void()> on_job_done) { on_job_done_ = std::move(on_job_done); }
+
+  // From the I/O thread. False when the pool is stopping (the job is dropped). The front end
+  // (net/admission.hpp) bounds how many jobs wait here.
   bool submit(Job job);
 
   // From a worker thread: waits for the next job; false when the pool is stopping.
@@ -66,6 +71,7 @@ class WorkerPool {
 
   Settings settings_;
   WorkerBody body_;
+  std::function<void()> on_job_done_;
   std::vector<std::unique_ptr<Thread>> threads_;
 
   std::mutex mutex_;

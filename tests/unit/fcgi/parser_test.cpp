@@ -348,7 +348,7 @@ TEST_CASE("a body over max_body_bytes is a protocol error") {
         "STDIN stream larger than max_body_bytes (100 bytes)");
 }
 
-TEST_CASE("param count and length limits are protocol errors with the reason") {
+TEST_CASE("param count and length limits are limit errors with the reason") {
   ParserLimits limits;
   limits.params.max_count = 2;
   limits.params.max_name_length = 10;
@@ -358,14 +358,17 @@ TEST_CASE("param count and length limits are protocol errors with the reason") {
     std::string what;
   };
   const Case cases[] = {
-      {{{"A", "1"}, {"B", "2"}, {"C", "3"}}, "malformed params: too many params (limit 2)"},
-      {{{"NAME_TOO_LONG", "1"}}, "malformed params: param name longer than 10 bytes"},
-      {{{"A", "value too long"}}, "malformed params: param value longer than 10 bytes"},
+      {{{"A", "1"}, {"B", "2"}, {"C", "3"}}, "too many params (limit 2)"},
+      {{{"NAME_TOO_LONG", "1"}}, "param name longer than 10 bytes"},
+      {{{"A", "value too long"}}, "param value longer than 10 bytes"},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
     Parser parser(limits);
-    CHECK(error_of(parser, request(1, c.pairs, "")) == c.what);
+    const auto events = feed(parser, request(1, c.pairs, ""));
+    REQUIRE(events.size() == 1);
+    CHECK(as<ProtocolError>(events[0]).what == c.what);
+    CHECK(as<ProtocolError>(events[0]).kind == ProtocolError::Kind::Limit);
   }
 }
 

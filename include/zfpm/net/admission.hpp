@@ -1,0 +1,66 @@
+#pragma once
+// Flow control between the front end and the workers (DESIGN.md: "when all are busy the acceptor
+// stops accepting, so excess connections wait in the kernel backlog"). There are `slots` places
+// for requests: one per worker plus a small queue. A slot is taken by
+//   - a request handed to the pool, until its worker is free again (job_done), and
+//   - a new connection, until its first request is ready (reserved): so accepting stops as soon
+//     as the connections already inside could fill every slot.
+// A keep-alive connection's next request takes a free slot, or waits in a FIFO and is granted the
+// next one before any new connection is accepted. Memory is thus bounded by the slots and the
+// open connections (at most max_connections), never by load.
+//
+// Thread-safe: connections call it from their strands, workers from their threads. Callbacks run
+// outside the lock, on the thread that freed the slot: they must post, not run, real work.
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace zfpm::net {
+
+class Admission {
+ public:
+  enum class Refusal { None, Busy, MaxConnections };
+
+  Admission(std::size_t slots, std::size_t max_connections);
+
+  // Called when accepting may resume after a refusal.
+  void set_on_room(std::function<void()> on_room);
+
+  // Before accept(): None means a connection may be accepted; it holds one reserved slot.
+  Refusal try_open();
+  // The connection is gone (or the accept found nobody); `reserved` if it still held its slot.
+  void close(bool reserved);
+  // A new connection's first request is ready: its reserved slot now carries the request.
+  void first_request();
+  // A later request is ready: true if it has a slot now; otherwise `grant` is called when one is
+  // given to it (the slot is then already counted; a grantee that no longer wants it calls
+  // job_done()).
+  bool try_request(std::function<void()> grant);
+  // A worker finished a request (or a granted slot was not used).
+  void job_done();
+
+  std::size_t slots() const { return slots_; }
+  // For tests and the status page.
+  std::size_t open_connections() const;
+  std::size_t waiting() const;
+
+ private:
+  bool has_room() const { return jobs_ + reserved_ < slots_; }
+  // Gives free slots to waiters; returns the grants to call and whether accepting may resume.
+  void pump(std::vector<std::function<void()>>& grants, bool& resume);
+  void run(std::vector<std::function<void()>>& grants, bool resume);
+
+  const std::size_t slots_;
+  const std::size_t max_connections_;
+  mutable std::mutex mutex_;
+  std::function<void()> on_room_;
+  std::size_t jobs_ = 0;
+  std::size_t reserved_ = 0;
+  std::size_t open_ = 0;
+  bool refused_ = false;
+  std::deque<std::function<void()>> waiters_;
+};
+
+}  // namespace zfpm::net

@@ -1,0 +1,87 @@
+// Flow control: slots = workers + queue; new connections reserve one until their first request;
+// keep-alive requests wait in order for a slot; accepting resumes only when there is room.
+#include "zfpm/net/admission.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using zfpm::net::Admission;
+using Refusal = Admission::Refusal;
+
+TEST_CASE("accepting stops once new connections could fill every slot, and resumes on room") {
+  Admission admission(3, 100);
+  int resumed = 0;
+  admission.set_on_room([&] { ++resumed; });
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::Busy);
+  CHECK(resumed == 0);
+
+  admission.first_request();  // the first connection's slot now carries its request
+  CHECK(admission.try_open() == Refusal::Busy);
+  admission.job_done();  // ...which a worker finished
+  CHECK(resumed == 1);
+  CHECK(admission.try_open() == Refusal::None);
+}
+
+TEST_CASE("a connection that leaves before its first request gives its reservation back") {
+  Admission admission(1, 100);
+  int resumed = 0;
+  admission.set_on_room([&] { ++resumed; });
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::Busy);
+  admission.close(true);
+  CHECK(resumed == 1);
+  CHECK(admission.open_connections() == 0);
+  CHECK(admission.try_open() == Refusal::None);
+}
+
+TEST_CASE("keep-alive requests beyond the slots wait in arrival order and come before accepts") {
+  Admission admission(2, 100);
+  std::vector<std::string> granted;
+  CHECK(admission.try_request([&] { granted.push_back("a"); }));
+  CHECK(admission.try_request([&] { granted.push_back("b"); }));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("c"); }));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("d"); }));
+  CHECK(admission.waiting() == 2);
+  CHECK(admission.try_open() == Refusal::Busy);
+
+  admission.job_done();
+  CHECK(granted == std::vector<std::string>{"c"});
+  CHECK(admission.try_open() == Refusal::Busy);  // "d" still waits: it goes first
+  admission.job_done();
+  CHECK(granted == std::vector<std::string>{"c", "d"});
+  CHECK(admission.try_open() == Refusal::Busy);  // both slots carry c and d
+  admission.job_done();
+  CHECK(admission.try_open() == Refusal::None);
+}
+
+TEST_CASE("max connections refuses accepts while that many are open, whatever the slots") {
+  Admission admission(100, 2);
+  int resumed = 0;
+  admission.set_on_room([&] { ++resumed; });
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::None);
+  admission.first_request();
+  admission.first_request();
+  admission.job_done();
+  admission.job_done();
+  CHECK(admission.try_open() == Refusal::MaxConnections);
+  admission.close(false);
+  CHECK(resumed == 1);
+  CHECK(admission.try_open() == Refusal::None);
+}
+
+TEST_CASE("a granted slot that is not used is given to the next waiter") {
+  Admission admission(1, 100);
+  int second = 0;
+  CHECK(admission.try_request([] {}));
+  CHECK_FALSE(admission.try_request([&] { admission.job_done(); }));  // gone by the time
+  CHECK_FALSE(admission.try_request([&] { ++second; }));
+  admission.job_done();
+  CHECK(second == 1);
+  CHECK(admission.waiting() == 0);
+}
