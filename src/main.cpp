@@ -24,7 +24,6 @@ constexpr int kExitUsage = 64;
 constexpr int kExitSoftware = 70;
 constexpr int kExitConfig = 78;
 
-constexpr int kListenBacklog = 511;  // php-fpm's listen.backlog default
 constexpr auto kStopGrace = std::chrono::seconds(10);
 
 int fail_init(int code) {
@@ -78,15 +77,18 @@ int main(int argc, char** argv) {
   });
   zfpm::pool::WorkerPool pool({.workers = options.workers, .stack_bytes = 8u << 20},
                               [&pool](unsigned id) { zfpm::php::serve(pool, id); });
-  zfpm::net::Server server(io, pool, {.limits = {}, .max_workers = options.workers});
+  zfpm::net::ServerSettings server_settings = options.server;
+  server_settings.connection.max_workers = options.workers;
+  zfpm::net::Server server(io, pool, std::move(server_settings));
   for (const auto& address : addresses) {
-    if (!server.listen(address, kListenBacklog)) return fail_init(kExitConfig);
+    if (!server.listen(address)) return fail_init(kExitConfig);
   }
 
   if (!zfpm::php::startup({.php_ini = options.php_ini,
                            .no_php_ini = options.no_php_ini,
                            .ini_defines = options.ini_defines,
-                           .document_root = options.root})) {
+                           .document_root = options.root,
+                           .security_limit_extensions = options.security_limit_extensions})) {
     return fail_init(kExitSoftware);
   }
   // Workers only now: each copies the engine's tables as module startup left them.

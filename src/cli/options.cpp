@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "zfpm/cli/front_end_options.hpp"
 #include "zfpm/obs/log.hpp"
 
 namespace zfpm::cli {
@@ -82,12 +83,21 @@ std::variant<Options, UsageError> parse_options(std::span<const char* const> arg
                                              : std::string(v));
         return std::nullopt;
       });
+    } else if (name == "--security-limit-extensions") {
+      error = take([&](std::string_view v) -> std::optional<UsageError> {
+        options.security_limit_extensions = v;
+        return std::nullopt;
+      });
     } else if (name == "--log-level") {
       error = take([&](std::string_view v) -> std::optional<UsageError> {
         auto level = obs::parse_log_level(v);
         if (!level) return UsageError{"--log-level takes debug, notice, warning, error or alert"};
         options.log_level = *level;
         return std::nullopt;
+      });
+    } else if (is_front_end_option(name)) {
+      error = take([&](std::string_view v) {
+        return set_front_end_option(options.server, name, v);
       });
     } else if (arg == "-n" || arg == "--no-php-ini") {
       options.no_php_ini = true;
@@ -116,10 +126,14 @@ std::string usage(std::string_view program) {
   -c FILE|DIR        look for php.ini in this file or directory
   -n                 no php.ini file will be used
   -d foo[=bar]       define INI entry foo with value 'bar'
+  --security-limit-extensions "EXT ..."
+                     scripts must end with one of these (default ".php .phar";
+                     "" allows every script), as php-fpm's security.limit_extensions
   --log-level LEVEL  debug, notice (default), warning, error or alert
   -v, --version      version number
   -h, --help         this help
 )";
+  text += front_end_usage();
   return text;
 }
 

@@ -1,13 +1,18 @@
 #include "executor.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
+#include "cgi_ini.hpp"
+#include "environment.hpp"
+#include "fastcgi_log.hpp"
+#include "request_info.hpp"
+#include "request_ini.hpp"
 #include "sapi.hpp"
+#include "thread_state.hpp"
 
 extern "C" {
 #include <main/fopen_wrappers.h>
@@ -17,35 +22,49 @@ extern "C" {
 namespace zfpm::php {
 namespace {
 
-char* param_cstr(const fcgi::Params& params, std::string_view name) {
-  auto value = params.find(name);
-  return value ? const_cast<char*>(value->data()) : nullptr;
+// The env and the script, as init_request_info leaves them. Plain C++: runs before PHP does.
+RequestInfo prepare(RequestContext& ctx, const ExecutorSettings& settings) {
+  ctx.env = RequestEnv(ctx.request->params, ctx.request->role);
+  if (!settings.document_root.empty() && !ctx.env.get("SCRIPT_FILENAME") &&
+      !ctx.env.get("PATH_TRANSLATED")) {
+    if (const char* name = ctx.env.get("SCRIPT_NAME")) {
+      std::string path = settings.document_root;
+      if (!path.ends_with('/') && name[0] != '/') path += '/';
+      ctx.env.set("SCRIPT_FILENAME", path + name);
+    }
+  }
+  const char* doc_root = cgi_ini::doc_root();
+  PathSettings path_settings{.fix_pathinfo = cgi_ini::fix_pathinfo(),
+                             .discard_path = cgi_ini::discard_path(),
+                             .doc_root = doc_root ? doc_root : ""};
+  RequestInfo info = init_request_info(ctx.env, path_settings, SystemFileProbe());
+  ctx.script_path = info.script_path.value_or("");
+  return info;
 }
 
-bool is_regular_file(const std::string& path) {
-  struct stat st {};
-  return !path.empty() && ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// SG(request_info) as php-fpm fills it before php_request_startup (fpm_main.c:
-// init_request_info); the strings are borrowed from the request, which outlives it.
-void fill_request_info(RequestContext& ctx) {
-  const fcgi::Params& params = ctx.request->params;
+// SG(request_info) as init_request_info fills it; the strings are borrowed from the env, which
+// outlives the request.
+void fill_request_info(RequestContext& ctx, const RequestInfo& info) {
   SG(server_context) = &ctx;
   SG(sapi_headers).http_response_code = 200;
-  sapi_request_info& info = SG(request_info);
-  info.request_method = param_cstr(params, "REQUEST_METHOD");
-  info.query_string = param_cstr(params, "QUERY_STRING");
-  char* content_type = param_cstr(params, "CONTENT_TYPE");
-  info.content_type = content_type ? content_type : "";  // NULL would skip reading the body
-  info.content_length = 0;
-  if (auto length = params.find("CONTENT_LENGTH")) {
-    std::from_chars(length->data(), length->data() + length->size(), info.content_length);
+  sapi_request_info& request = SG(request_info);
+  request.request_method = const_cast<char*>(ctx.env.get("REQUEST_METHOD"));
+  request.proto_num = 1000;
+  request.request_uri = const_cast<char*>(info.request_uri);
+  request.path_translated = nullptr;
+  request.query_string = nullptr;
+  request.content_type = nullptr;
+  request.content_length = 0;
+  if (!info.script_path) return;  // the 404: php-fpm leaves the rest unset
+  request.path_translated = estrndup(info.script_path->data(), info.script_path->size());
+  request.query_string = const_cast<char*>(ctx.env.get("QUERY_STRING"));
+  const char* content_type = ctx.env.get("CONTENT_TYPE");
+  request.content_type = content_type ? content_type : "";  // NULL would skip reading the body
+  if (const char* length = ctx.env.get("CONTENT_LENGTH")) {
+    // atol: leading digits, anything else is 0.
+    std::from_chars(length, length + std::strlen(length), request.content_length);
   }
-  info.request_uri = param_cstr(params, "SCRIPT_NAME");
-  info.path_translated =
-      ctx.script_path.empty() ? nullptr : estrndup(ctx.script_path.data(), ctx.script_path.size());
-  php_handle_auth_data(param_cstr(params, "HTTP_AUTHORIZATION"));
+  php_handle_auth_data(ctx.env.get("HTTP_AUTHORIZATION"));
 }
 
 void clear_request_info() {
@@ -58,70 +77,130 @@ void clear_request_info() {
   SG(server_context) = nullptr;
 }
 
-// The part of a request that PHP can longjmp out of. Only trivially destructible locals here.
-void run_primary_script(RequestContext& ctx) {
-  if (!SG(request_info).path_translated) {
-    // php-fpm: 404 and "Primary script unknown" to the web server's error log.
-    ctx.sink->write_stderr("Primary script unknown");
-    SG(sapi_headers).http_response_code = 404;
-    PUTS("File not found.\n");
+// php-fpm's log lines for the three refusals; each goes to our log and, as zlog's external
+// logger does, to the web server.
+void log_event(RequestContext& ctx, spdlog::level::level_enum level, const char* format,
+               const char* path, const char* reason = "") noexcept {
+  try {
+    std::string text = format;
+    if (auto at = text.find("%s"); at != std::string::npos) text.replace(at, 2, path);
+    if (auto at = text.find("%s"); at != std::string::npos) text.replace(at, 2, reason);
+    spdlog::log(level, "{}", text);
+    log_to_web_server(ctx, text);
+  } catch (...) {
+  }
+}
+
+void answer(int status, const char* body) {
+  zend_try {
+    SG(sapi_headers).http_response_code = status;
+    PUTS(body);
+  }
+  zend_end_try();  // the client left: nothing more to say
+}
+
+// The body of php-fpm's request loop between startup and shutdown. PHP can longjmp out of here:
+// only trivially destructible locals.
+void run(RequestContext& ctx, const ExecutorSettings& settings) {
+  // Without REQUEST_METHOD it is not HTTP over FastCGI: headers only, nothing runs.
+  if (!SG(request_info).request_method) return;
+  const char* path = SG(request_info).path_translated;
+  if (!path) {
+    log_event(ctx, spdlog::level::debug, "Primary script unknown", "");
+    answer(404, "File not found.\n");
+    return;
+  }
+  if (!extension_allowed(path, settings.limit_extensions)) {
+    log_event(ctx, spdlog::level::info,
+              "Access to the script '%s' has been denied (see security.limit_extensions)", path);
+    answer(403, "Access denied.\n");
     return;
   }
   zend_file_handle handle;
+  // php_fopen_primary_script frees path_translated when it fails; the log line needs the path.
+  char* primary_script = estrdup(path);
   if (php_fopen_primary_script(&handle) == FAILURE) {
     int error = errno;
-    spdlog::error("Unable to open primary script: {} ({})", ctx.script_path, std::strerror(error));
+    log_event(ctx, spdlog::level::err, "Unable to open primary script: %s (%s)", primary_script,
+              std::strerror(error));
     if (error == EACCES) {
-      SG(sapi_headers).http_response_code = 403;
-      PUTS("Access denied.\n");
+      answer(403, "Access denied.\n");
     } else {
-      SG(sapi_headers).http_response_code = 404;
-      PUTS("No input file specified.\n");
+      answer(404, "No input file specified.\n");
     }
-    return;
+  } else {
+    EG(exit_status) = 0;
+    php_execute_script(&handle);
   }
-  php_execute_script(&handle);
-  zend_destroy_file_handle(&handle);
+  // With opcache the handle is not always in CG(open_files): then it is ours to destroy.
+  if (!handle.in_list) zend_destroy_file_handle(&handle);
+  efree(primary_script);
+}
+
+// fpm_main.c: fastcgi.error_header replaces the status when the script died (exit status 255)
+// before any output.
+void apply_error_header() {
+  if (EG(exit_status) != 255 || SG(headers_sent)) return;
+  const char* header = cgi_ini::error_header();
+  if (!header || !*header) return;
+  sapi_header_line line{};
+  line.line = header;
+  line.line_len = std::strlen(header);
+  sapi_header_op(SAPI_HEADER_REPLACE, &line);
 }
 
 }  // namespace
 
-std::string resolve_script(const fcgi::Params& params, const std::string& document_root) {
-  std::string path;
-  if (auto filename = params.find("SCRIPT_FILENAME"); filename && !filename->empty()) {
-    path = *filename;
-  } else if (auto translated = params.find("PATH_TRANSLATED"); translated && !translated->empty()) {
-    path = *translated;
-  } else if (auto name = params.find("SCRIPT_NAME"); name && !document_root.empty()) {
-    path = document_root;
-    if (!path.ends_with('/') && !name->starts_with('/')) path += '/';
-    path += *name;
+bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
+  RequestInfo info;
+  try {
+    info = prepare(ctx, settings);
+  } catch (const std::exception& e) {
+    spdlog::error("request setup failed: {}", e.what());
+    if (ctx.sink->active()) ctx.sink->end(255);
+    return true;
   }
-  return is_regular_file(path) ? path : std::string();
-}
-
-void execute(RequestContext& ctx) {
-  fill_request_info(ctx);
+  fill_request_info(ctx, info);
   volatile bool started = false;
+  volatile bool healthy = true;
   zend_first_try {
+    apply_request_ini(ctx);
+    started = true;
     if (php_request_startup() == FAILURE) {
       spdlog::error("PHP request startup failed");
+      healthy = false;
     } else {
-      started = true;
-      run_primary_script(ctx);
+      run(ctx, settings);
+      apply_error_header();
     }
   }
-  zend_catch { spdlog::error("a PHP bailout escaped the request"); }
+  zend_catch { healthy = false; }
   zend_end_try();
 
   if (SG(request_info).path_translated) {
     efree(SG(request_info).path_translated);
     SG(request_info).path_translated = nullptr;
   }
-  if (started) php_request_shutdown(nullptr);
+  if (started) {
+    // Also after a failed startup (FrankenPHP does the same): it restores the INI entries and
+    // frees what the request allocated before the thread's context is replaced.
+    zend_try { php_request_shutdown(nullptr); }
+    zend_catch { healthy = false; }
+    zend_end_try();
+  }
+  if (!healthy)
+    spdlog::error("a PHP bailout escaped the request; replacing the worker's PHP context");
   // Normally END_REQUEST went out in the SAPI's deactivate; if startup failed, send it here.
-  if (ctx.sink->active()) ctx.sink->end(255);
+  if (ctx.sink->active() && !ctx.finished) {
+    try {
+      ctx.sink->end(255);
+    } catch (...) {
+    }
+  }
   clear_request_info();
+  environment::reset_thread();
+  thread_state::reset_after_request();
+  return healthy;
 }
 
 }  // namespace zfpm::php

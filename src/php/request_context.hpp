@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "request_env.hpp"
 #include "zfpm/fcgi/output_sink.hpp"
 #include "zfpm/fcgi/request.hpp"
 
@@ -23,5 +24,8 @@ struct RequestContext {
   fcgi::OutputSink* sink = nullptr;
   std::size_t body_offset = 0;  // how much of the body read_post has handed out
   std::string script_path;      // the resolved primary script ("" when none was found)
+  RequestEnv env;               // the params as init_request_info left them: $_SERVER, getenv()
+  bool log_started = false;     // a message went to FCGI_STDERR already (the next gets "; ")
+  bool finished = false;        // fastcgi_finish_request() ended the response
 };
 }  // namespace zfpm::php

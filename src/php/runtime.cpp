@@ -8,9 +8,12 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "environment.hpp"
 #include "executor.hpp"
 #include "request_context.hpp"
+#include "request_info.hpp"
 #include "sapi.hpp"
+#include "thread_state.hpp"
 
 extern "C" {
 #include <TSRM.h>
@@ -22,6 +25,7 @@ namespace zfpm::php {
 namespace {
 
 RuntimeSettings settings_;
+ExecutorSettings executor_settings_;
 char* ini_entries_ = nullptr;
 char* ini_path_ = nullptr;
 
@@ -37,10 +41,35 @@ std::string build_ini_entries(const RuntimeSettings& settings) {
   return ini;
 }
 
+// Lowest-precedence INI (php.ini and -d override it): opcache sized so that it does not fill up
+// and restart, which is unsafe with threads (php-src GH-18517; docs/php.md).
+void ini_defaults(HashTable* configuration) {
+  auto set = [configuration](std::string_view name, std::string_view value) {
+    zval entry;
+    ZVAL_NEW_STR(&entry, zend_string_init(value.data(), value.size(), 1));
+    zend_hash_str_update(configuration, name.data(), name.size(), &entry);
+  };
+  set("opcache.memory_consumption", "256");
+  set("opcache.interned_strings_buffer", "32");
+  set("opcache.max_accelerated_files", "100000");
+  set("opcache.max_wasted_percentage", "50");
+}
+
+// A worker's PHP context: globals, GINITs, copied INI and function tables, then this thread's
+// own putenv/getenv/setlocale/opcache_reset.
+void start_context() {
+  (void)ts_resource(0);
+  environment::override_functions();
+  thread_state::override_functions();
+}
+
 }  // namespace
 
 bool startup(const RuntimeSettings& settings) {
   settings_ = settings;
+  executor_settings_ = {.document_root = settings.document_root,
+                        .limit_extensions = parse_limit_extensions(settings.security_limit_extensions)};
+  environment::startup();
   std::signal(SIGPIPE, SIG_IGN);  // fpm_main.c does the same; write errors are handled per call
   php_tsrm_startup();
   sapi_startup(&sapi);
@@ -49,6 +78,7 @@ bool startup(const RuntimeSettings& settings) {
   std::memcpy(ini_entries_, ini.c_str(), ini.size() + 1);
   sapi.ini_entries = ini_entries_;
   sapi.php_ini_ignore = settings.no_php_ini ? 1 : 0;
+  sapi.ini_defaults = ini_defaults;
   sapi.php_ini_ignore_cwd = 1;  // as php-fpm: never a php.ini from the current directory
   if (!settings.php_ini.empty()) {
     ini_path_ = strdup(settings.php_ini.c_str());
@@ -77,8 +107,8 @@ void shutdown() {
 }
 
 void serve(pool::WorkerPool& pool, unsigned worker_id) {
-  // The thread's own PHP context: globals, GINITs, copied INI and function tables.
-  (void)ts_resource(0);
+  thread_state::confine_thread();
+  start_context();
   WorkerIdentity identity{worker_id, static_cast<long>(::syscall(SYS_gettid)), 0};
   fcgi::OutputSink sink;
   pool::Job job;
@@ -89,9 +119,13 @@ void serve(pool::WorkerPool& pool, unsigned worker_id) {
       ctx.worker = &identity;
       ctx.request = &job.request;
       ctx.sink = &sink;
-      ctx.script_path = resolve_script(job.request.params, settings_.document_root);
       sink.begin(std::move(job.channel), job.request.id, job.request.keep_conn);
-      execute(ctx);
+      if (!execute(ctx, executor_settings_)) {
+        // A bailout escaped: this context may hold half-torn-down state. A fresh one, as
+        // FrankenPHP does for an "unhealthy" thread; the process and the other workers go on.
+        ts_free_thread();
+        start_context();
+      }
     } catch (const std::exception& e) {
       spdlog::error("worker {}: request failed: {}", worker_id, e.what());
       if (sink.active()) sink.end(255);

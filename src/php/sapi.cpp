@@ -8,13 +8,16 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "cgi_ini.hpp"
+#include "environment.hpp"
+#include "fastcgi_log.hpp"
 #include "request_context.hpp"
 
 extern "C" {
-#include <ext/standard/info.h>
 #include <main/http_status_codes.h>
 #include <main/php_main.h>
 #include <main/php_output.h>
@@ -35,6 +38,8 @@ size_t on_ub_write(const char* str, size_t length) {
     // Output outside a request (startup, preload): nowhere to send it but our stderr.
     return fwrite(str, 1, length, stderr);
   }
+  // After fastcgi_finish_request() output is dropped, and the script goes on (docs/php.md).
+  if (ctx->finished) return length;
   bool ok = ctx->sink->write_stdout(std::string_view(str, length));
   if (!ok) php_handle_aborted_connection();  // may longjmp: nothing with a destructor is alive
   return length;
@@ -51,14 +56,20 @@ bool starts_with_nocase(const char* text, size_t length, std::string_view prefix
   return length >= prefix.size() && strncasecmp(text, prefix.data(), prefix.size()) == 0;
 }
 
-// The status line as php-fpm writes it (fpm_main.c: sapi_cgi_send_headers): none for 200, the
-// rest of a user "HTTP/1.x NNN reason" line, else the reason from PHP's own status map, and never
-// when the script set its own Status: header. Returns the effective status code.
+// The status line as php-fpm writes it (fpm_main.c: sapi_cgi_send_headers): none for 200 unless
+// cgi.nph, the raw status line with cgi.rfc2616_headers, the rest of a user "HTTP/1.x NNN reason"
+// line, else the reason from PHP's own status map, and never when the script set its own Status:
+// header. Returns the effective status code.
 int append_status(std::string& out, sapi_headers_struct* headers) {
   int code = headers->http_response_code;
-  if (code == 200) return code;
+  if (code == 200 && !cgi_ini::nph()) return code;
   const char* line = headers->http_status_line;
   const char* space = line ? std::strchr(line, ' ') : nullptr;
+  if (line && cgi_ini::rfc2616_headers()) {
+    constexpr std::size_t kMaxStatusLine = 1024;  // SAPI_CGI_MAX_HEADER_LENGTH
+    out.append(line, std::min(std::strlen(line), kMaxStatusLine - 1)).append("\r\n");
+    return space ? std::atoi(space + 1) : code;
+  }
   if (space && space - line >= 5 && strncasecmp(line, "HTTP/", 5) == 0) {
     out.append("Status:").append(space).append("\r\n");
     return std::atoi(space + 1);
@@ -78,7 +89,7 @@ int append_status(std::string& out, sapi_headers_struct* headers) {
 
 int on_send_headers(sapi_headers_struct* headers) {
   RequestContext* ctx = current();
-  if (!ctx || SG(request_info).no_headers) return SAPI_HEADER_SENT_SUCCESSFULLY;
+  if (!ctx || ctx->finished || SG(request_info).no_headers) return SAPI_HEADER_SENT_SUCCESSFULLY;
   try {
     std::string out;
     int code = append_status(out, headers);
@@ -107,30 +118,32 @@ int on_send_headers(sapi_headers_struct* headers) {
 size_t on_read_post(char* buffer, size_t count) {
   RequestContext* ctx = current();
   if (!ctx) return 0;
-  const std::string& body = ctx->request->body;
-  size_t left = body.size() - ctx->body_offset;
-  size_t n = count < left ? count : left;
-  std::memcpy(buffer, body.data() + ctx->body_offset, n);
+  // As php-fpm (fpm_main.c: sapi_cgi_read_post): never past CONTENT_LENGTH, whatever came on
+  // STDIN. The body is whole before the request reaches a worker, in memory or in a spooled
+  // temp file (fcgi/body.hpp), so this never waits for the client.
+  const zend_long length = SG(request_info).content_length;
+  const size_t left = length > 0 && static_cast<size_t>(length) > ctx->body_offset
+                          ? static_cast<size_t>(length) - ctx->body_offset
+                          : 0;
+  size_t n = ctx->request->body.read(ctx->body_offset,
+                                     std::span<char>(buffer, count < left ? count : left));
   ctx->body_offset += n;
   return n;
 }
 
-// Param values are NUL-terminated in the request's storage, so PHP may borrow them for the
-// request's whole life (fpm_main.c: sapi_cgi_read_cookies does the same).
-char* param_cstr(const RequestContext* ctx, std::string_view name) {
-  auto value = ctx->request->params.find(name);
-  return value ? const_cast<char*>(value->data()) : nullptr;
-}
-
+// Env values are C strings that live as long as the request, so PHP may borrow them
+// (fpm_main.c: sapi_cgi_read_cookies does the same).
 char* on_read_cookies() {
   RequestContext* ctx = current();
-  return ctx ? param_cstr(ctx, "HTTP_COOKIE") : nullptr;
+  return ctx ? const_cast<char*>(ctx->env.get("HTTP_COOKIE")) : nullptr;
 }
 
+// The request's params only (fpm_main.c: sapi_cgibin_getenv); getenv() then asks the
+// environment (environment.cpp).
 char* on_getenv(const char* name, size_t length) {
   RequestContext* ctx = current();
-  if (!ctx) return getenv(name);
-  return param_cstr(ctx, std::string_view(name, length));
+  if (!ctx) return nullptr;
+  return const_cast<char*>(ctx->env.get(std::string_view(name, length)));
 }
 
 void register_filtered(const char* name, char* value, size_t length, zval* array) {
@@ -140,33 +153,34 @@ void register_filtered(const char* name, char* value, size_t length, zval* array
   }
 }
 
-// $_SERVER as php-fpm builds it: the environment, then the params newest first, FCGI_ROLE, then
-// PHP_SELF (fpm_main.c: sapi_cgi_register_variables).
+// $_SERVER as php-fpm builds it (fpm_main.c: sapi_cgi_register_variables): the environment and
+// the params newest first (environment.cpp: import_environment), then PHP_SELF = SCRIPT_NAME +
+// PATH_INFO (just SCRIPT_NAME with cgi.fix_pathinfo=0). Core adds PHP_AUTH_* and REQUEST_TIME*.
 void on_register_variables(zval* array) {
   php_import_environment_variables(array);
   RequestContext* ctx = current();
-  if (!ctx) return;
-  const fcgi::Params& params = ctx->request->params;
-  for (size_t i = params.size(); i-- > 0;) {
-    auto pair = params[i];
-    // A repeated name keeps its newest value, as in php-fpm's params hash.
-    auto newest = params.find(pair.name);
-    register_filtered(pair.name.data(), const_cast<char*>(newest->data()), newest->size(), array);
-  }
-  register_filtered("FCGI_ROLE", const_cast<char*>("RESPONDER"), 9, array);
-  char* self = SG(request_info).request_uri;
-  register_filtered("PHP_SELF", self ? self : const_cast<char*>(""), self ? std::strlen(self) : 0,
-                    array);
+  const char* script_name = SG(request_info).request_uri;
+  const char* path_info =
+      ctx && cgi_ini::fix_pathinfo() ? ctx->env.get("PATH_INFO") : nullptr;
+  std::size_t name_length = script_name ? std::strlen(script_name) : 0;
+  std::size_t info_length = path_info ? std::strlen(path_info) : 0;
+  // emalloc'd, not a std::string: the input filter may bail out.
+  char* self = static_cast<char*>(emalloc(name_length + info_length + 1));
+  if (name_length) std::memcpy(self, script_name, name_length);
+  if (info_length) std::memcpy(self + name_length, path_info, info_length);
+  self[name_length + info_length] = '\0';
+  register_filtered("PHP_SELF", self, name_length + info_length, array);
+  efree(self);
 }
 
 void on_log_message(const char* message, int) {
   try {
     spdlog::info("PHP message: {}", message);
     RequestContext* ctx = current();
-    if (ctx && ctx->sink->active()) {
+    if (ctx) {
       std::string line = "PHP message: ";
       line += message;
-      ctx->sink->write_stderr(line);
+      log_to_web_server(*ctx, line);
     }
   } catch (...) {
   }
@@ -174,50 +188,20 @@ void on_log_message(const char* message, int) {
 
 int on_deactivate() {
   // The client gets its END_REQUEST before PHP frees the request's memory (fpm_main.c does the
-  // same in sapi_cgi_deactivate).
+  // same in sapi_cgi_deactivate). Its application status is the script's exit status (exit(3)
+  // gives 3, a fatal error 255), as the FastCGI spec describes appStatus; php-fpm
+  // (fastcgi.c: fcgi_flush) always sends 0, which web servers ignore either way.
   RequestContext* ctx = current();
-  if (ctx && ctx->sink->active()) ctx->sink->end(static_cast<std::uint32_t>(EG(exit_status)));
+  if (ctx && !ctx->finished && ctx->sink->active()) {
+    try {
+      ctx->sink->end(static_cast<std::uint32_t>(EG(exit_status)));
+    } catch (...) {
+    }
+  }
   return SUCCESS;
 }
 
-// zfpm_worker_info(): which worker thread serves this request.
-ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_zfpm_worker_info, 0, 0, MAY_BE_ARRAY | MAY_BE_FALSE)
-ZEND_END_ARG_INFO()
-
-ZEND_FUNCTION(zfpm_worker_info) {
-  ZEND_PARSE_PARAMETERS_NONE();
-  RequestContext* ctx = current();
-  if (!ctx || !ctx->worker) RETURN_FALSE;
-  array_init(return_value);
-  add_assoc_long(return_value, "id", ctx->worker->id);
-  add_assoc_long(return_value, "tid", ctx->worker->tid);
-  add_assoc_long(return_value, "requests", static_cast<zend_long>(ctx->worker->requests));
-}
-
-const zend_function_entry extension_functions[] = {
-    ZEND_FE(zfpm_worker_info, arginfo_zfpm_worker_info) ZEND_FE_END};
-
-PHP_MINFO_FUNCTION(zfpm) {
-  php_info_print_table_start();
-  php_info_print_table_row(2, "zfpm", "multithreaded FastCGI process manager");
-  php_info_print_table_row(2, "version", ZFPM_VERSION);
-  php_info_print_table_end();
-}
-
 }  // namespace
-
-zend_module_entry extension = {
-    STANDARD_MODULE_HEADER,
-    "zfpm",
-    extension_functions,
-    nullptr,  // MINIT
-    nullptr,  // MSHUTDOWN
-    nullptr,  // RINIT
-    nullptr,  // RSHUTDOWN
-    PHP_MINFO(zfpm),
-    ZFPM_VERSION,
-    STANDARD_MODULE_PROPERTIES,
-};
 
 sapi_module_struct sapi = {
     const_cast<char*>("fpm-fcgi"),     // name: PHP_SAPI, and on opcache's list of SAPIs

@@ -173,3 +173,19 @@ TEST_CASE("a script runs in its own folder, like php-fpm chdirs to it") {
   CHECK(server.get(b).body == server.docroot.file("b"));
   CHECK(server.get(a).body == server.docroot.file("a"));
 }
+
+TEST_CASE("END_REQUEST carries the script's exit status") {
+  ZfpmServer server({.workers = 1});
+  INFO("zfpm log:\n", server.process.log());
+  auto exits = server.script("exit3.php", "<?php echo 'bye'; exit(3);");
+  auto fatal = server.script("fatal.php", "<?php undefined_function();");
+
+  auto response = server.get(exits);
+  CHECK(response.body == "bye");
+  CHECK(response.app_status == 3);
+  CHECK(response.protocol_status == 0);
+
+  CHECK(server.get(fatal).app_status == 255);
+  // The same worker goes on with status 0 for a script that ends normally.
+  CHECK(server.get(server.script("ok.php", "<?php echo 'ok';")).app_status == 0);
+}

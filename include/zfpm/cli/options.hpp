@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "zfpm/net/settings.hpp"
+
 namespace zfpm::cli {
 
 struct Options {
@@ -17,7 +19,10 @@ struct Options {
   std::string php_ini;                      // -c: php.ini file or directory
   bool no_php_ini = false;                  // -n
   std::vector<std::string> ini_defines;     // -d key=value, in order
+  // --security-limit-extensions: php-fpm's security.limit_extensions until php-fpm.conf is read
+  std::string security_limit_extensions = ".php .phar";
   spdlog::level::level_enum log_level = spdlog::level::info;  // --log-level
+  net::ServerSettings server;  // --listen-backlog, --max-body-size, ... (front_end_options.hpp)
   bool help = false;
   bool version = false;
 };

@@ -14,6 +14,8 @@ struct RuntimeSettings {
   bool no_php_ini = false;               // -n
   std::vector<std::string> ini_defines;  // -d key=value, applied after php.ini
   std::string document_root;             // --root: SCRIPT_NAME is looked up here if needed
+  // --security-limit-extensions (php-fpm's security.limit_extensions): "" allows every script.
+  std::string security_limit_extensions = ".php .phar";
 };
 
 // Starts the engine on the calling thread, which becomes TSRM's main thread. False (logged)

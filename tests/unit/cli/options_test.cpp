@@ -57,3 +57,11 @@ TEST_CASE("--log-level takes php-fpm's level names") {
   CHECK(std::get<Options>(parse({"--log-level", "debug"})).log_level == spdlog::level::debug);
   CHECK(std::holds_alternative<UsageError>(parse({"--log-level", "loud"})));
 }
+
+TEST_CASE("--security-limit-extensions defaults to php-fpm's list and may be emptied") {
+  CHECK(std::get<Options>(parse({})).security_limit_extensions == ".php .phar");
+  CHECK(std::get<Options>(parse({"--security-limit-extensions", ".php .inc"}))
+            .security_limit_extensions == ".php .inc");
+  CHECK(std::get<Options>(parse({"--security-limit-extensions="})).security_limit_extensions
+            .empty());
+}
