@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "request_context.hpp"
+#include "sapi.hpp"
 
 extern "C" {
 #include <main/SAPI.h>
@@ -192,14 +193,6 @@ ZEND_FUNCTION(zfpm_getenv) {
   RETURN_STRINGL(value->data(), value->size());
 }
 
-void replace_handler(const char* name, zif_handler handler) {
-  auto* function = static_cast<zend_function*>(
-      zend_hash_str_find_ptr(CG(function_table), name, std::strlen(name)));
-  if (function && function->type == ZEND_INTERNAL_FUNCTION) {
-    function->internal_function.handler = handler;
-  }
-}
-
 }  // namespace
 
 void startup() {
@@ -217,8 +210,8 @@ void startup() {
 void override_functions() {
   // Each worker thread has its own copy of the function table (compiler_globals_ctor), so this
   // changes only the calling thread's putenv/getenv.
-  replace_handler("putenv", ZEND_FN(zfpm_putenv));
-  replace_handler("getenv", ZEND_FN(zfpm_getenv));
+  replace_function_handler("putenv", ZEND_FN(zfpm_putenv));
+  replace_function_handler("getenv", ZEND_FN(zfpm_getenv));
 }
 
 void reset_thread() { changes_.clear(); }

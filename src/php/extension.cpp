@@ -146,6 +146,14 @@ const char* error_header() { return ini_text("fastcgi.error_header"); }
 const char* doc_root() { return PG(doc_root); }
 }  // namespace cgi_ini
 
+void replace_function_handler(const char* name, zif_handler handler) {
+  auto* function = static_cast<zend_function*>(
+      zend_hash_str_find_ptr(CG(function_table), name, std::strlen(name)));
+  if (function && function->type == ZEND_INTERNAL_FUNCTION) {
+    function->internal_function.handler = handler;
+  }
+}
+
 zend_module_entry extension = {
     STANDARD_MODULE_HEADER,
     "zfpm",

@@ -1,5 +1,7 @@
 #include "thread_state.hpp"
 
+#include "sapi.hpp"
+
 #include <langinfo.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
@@ -133,14 +135,6 @@ ZEND_FUNCTION(zfpm_opcache_refused) {
   RETURN_FALSE;
 }
 
-void replace_handler(const char* name, zif_handler handler) {
-  auto* function = static_cast<zend_function*>(
-      zend_hash_str_find_ptr(CG(function_table), name, std::strlen(name)));
-  if (function && function->type == ZEND_INTERNAL_FUNCTION) {
-    function->internal_function.handler = handler;
-  }
-}
-
 }  // namespace
 
 void confine_thread() {
@@ -153,9 +147,9 @@ void confine_thread() {
 }
 
 void override_functions() {
-  replace_handler("setlocale", ZEND_FN(zfpm_setlocale));
-  replace_handler("opcache_reset", ZEND_FN(zfpm_opcache_refused));
-  replace_handler("opcache_invalidate", ZEND_FN(zfpm_opcache_refused));
+  replace_function_handler("setlocale", ZEND_FN(zfpm_setlocale));
+  replace_function_handler("opcache_reset", ZEND_FN(zfpm_opcache_refused));
+  replace_function_handler("opcache_invalidate", ZEND_FN(zfpm_opcache_refused));
 }
 
 void reset_after_request() {
