@@ -1,5 +1,7 @@
 #include "zfpm/net/listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -92,6 +94,12 @@ void Listener::accept_ready() {
         return;
       }
       break;
+    }
+    if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
+      // A response ends with a small END_REQUEST record; with Nagle on, it waits for the web
+      // server's delayed ACK (~40 ms) on every keep-alive request over TCP.
+      int on = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     }
     handlers_.accepted(fd, protocol_, peer);
   }
