@@ -1,6 +1,6 @@
 """Helpers for scripts/bench.
 
-parse.py wrk|ab        reads the tool's output on stdin, prints "rps p50 p99 max errors" (ms)
+parse.py wrk|ab|zfpm-load  reads the tool's output on stdin, prints "rps p50 p99 max errors" (ms)
 parse.py body LUA OUT  renders the request body a bench/wrk/*.lua script sends into OUT for ab,
                        and prints its Content-Type
 """
@@ -35,6 +35,14 @@ def parse_ab(text):
     return rps, float(pct.get("50", 0)), float(pct.get("99", 0)), float(pct.get("100", 0)), errors
 
 
+def parse_zfpm_load(text):
+    import json
+    summary = json.loads(text)
+    latency = summary["latency_ms"]
+    return (summary["requests_per_s"], latency["p50"], latency["p99"], latency["max"],
+            summary["errors"]["total"])
+
+
 def render_body(lua_path, out_path):
     # The two bench scripts build their bodies from string.rep; mirror them exactly.
     lua = open(lua_path).read()
@@ -61,8 +69,9 @@ def main():
         return
     text = sys.stdin.read()
     try:
-        rps, p50, p99, mx, errors = (parse_wrk if sys.argv[1] == "wrk" else parse_ab)(text)
-    except (AttributeError, KeyError):
+        parser = {"wrk": parse_wrk, "ab": parse_ab, "zfpm-load": parse_zfpm_load}[sys.argv[1]]
+        rps, p50, p99, mx, errors = parser(text)
+    except (AttributeError, KeyError, ValueError):
         sys.stderr.write("bench: could not parse the load tool's output:\n" + text)
         rps, p50, p99, mx, errors = 0.0, 0.0, 0.0, 0.0, 1
     print(f"{rps:.1f} {p50:.3f} {p99:.3f} {mx:.3f} {errors}")
