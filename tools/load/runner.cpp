@@ -38,6 +38,10 @@ class Client : public std::enable_shared_from_this<Client> {
                                            std::chrono::duration<double>(options.timeout_seconds)),
                                        kKeptStdout)) {}
 
+  // After the run: a request still in flight holds this client through its completion handler,
+  // and this client holds the exchange; letting go of the exchange breaks that cycle.
+  void release() { exchange_.reset(); }
+
   void next() {
     if (shared_.counted && shared_.unclaimed.fetch_sub(1) <= 0) return;
     exchange_->start([self = shared_from_this()](const ExchangeResult& r) { self->on_done(r); });
@@ -102,9 +106,11 @@ RunResult run_load(const Options& options, const std::string& wire) {
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<Stats> stats(threads);
   for (int i = 0; i < threads; ++i) contexts.push_back(std::make_unique<asio::io_context>(1));
+  std::vector<std::shared_ptr<Client>> clients;
   for (int i = 0; i < options.connections; ++i) {
     auto& io = *contexts[i % threads];
     auto client = std::make_shared<Client>(io, options, wire, shared, stats[i % threads]);
+    clients.push_back(client);
     // Posted, so every client starts once the clocks below are running.
     asio::post(io, [client] { client->next(); });
   }
@@ -145,6 +151,7 @@ RunResult run_load(const Options& options, const std::string& wire) {
   // Requests still in flight at the deadline are neither counted nor errors.
   auto elapsed = Clock::now() - started;
   for (auto& worker : workers) worker.join();
+  for (auto& client : clients) client->release();
 
   RunResult result;
   for (const auto& s : stats) result.stats.merge(s);
