@@ -3,6 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <string>
+
+#include "fastcgi_log.hpp"
 
 extern "C" {
 #include <php.h>
@@ -14,15 +17,21 @@ extern "C" {
 namespace zfpm::php {
 namespace {
 
-// The log lines are php-fpm's (fastcgi_ini_parser). Kept out of the parser callback's frame:
-// PHP calls that frame and may longjmp out of it.
-void log_ini_error(const char* what, const char* key) noexcept {
+// What the parser callback needs: PHP hands it one opaque pointer.
+struct Pass {
+  int mode;  // ZEND_INI_USER for PHP_VALUE, ZEND_INI_SYSTEM for PHP_ADMIN_VALUE
+  RequestContext& ctx;
+};
+
+// The lines are php-fpm's (fastcgi_ini_parser); like every zlog line of a child during a request
+// they also go to the web server on FCGI_STDERR (zlog's external logger). Kept out of the parser
+// callback's frame: PHP calls that frame and may longjmp out of it.
+void log_ini_error(RequestContext& ctx, const char* what, const char* key) noexcept {
   try {
-    if (key) {
-      spdlog::error("Passing INI directive through FastCGI: {} '{}'", what, key);
-    } else {
-      spdlog::error("Passing INI directive through FastCGI: {}", what);
-    }
+    std::string text = std::string("Passing INI directive through FastCGI: ") + what;
+    if (key) text += std::string(" '") + key + "'";
+    spdlog::error("{}", text);
+    log_to_web_server(ctx, text);
   } catch (...) {
   }
 }
@@ -31,49 +40,50 @@ void log_ini_error(const char* what, const char* key) noexcept {
 // Like php-fpm, either may set any entry whatever its own changeability; an admin value also
 // locks the entry against ini_set() for the rest of the request.
 void on_ini_entry(zval* key, zval* value, zval*, int callback_type, void* arg) {
-  int mode = *static_cast<int*>(arg);
+  auto& pass = *static_cast<Pass*>(arg);
   if (callback_type != ZEND_INI_PARSER_ENTRY) {
-    log_ini_error("only classic entries are allowed", nullptr);
+    log_ini_error(pass.ctx, "only classic entries are allowed", nullptr);
     return;
   }
   if (!key || Z_STRLEN_P(key) == 0) {
-    log_ini_error("empty key", nullptr);
+    log_ini_error(pass.ctx, "empty key", nullptr);
     return;
   }
   if (!value) {
-    log_ini_error("empty value for key", Z_STRVAL_P(key));
+    log_ini_error(pass.ctx, "empty value for key", Z_STRVAL_P(key));
     return;
   }
   // php-fpm loads extension= here, into the child for good; a thread cannot (docs/php.md).
   auto* entry = static_cast<zend_ini_entry*>(zend_hash_find_ptr(EG(ini_directives), Z_STR_P(key)));
   if (!entry) {
-    log_ini_error("unable to set", Z_STRVAL_P(key));
+    log_ini_error(pass.ctx, "unable to set", Z_STRVAL_P(key));
     return;
   }
   if (zend_alter_ini_entry_chars(Z_STR_P(key), Z_STRVAL_P(value), Z_STRLEN_P(value),
                                  ZEND_INI_SYSTEM, ZEND_INI_STAGE_ACTIVATE) == SUCCESS &&
-      mode == ZEND_INI_SYSTEM) {
+      pass.mode == ZEND_INI_SYSTEM) {
     // Restored with the value at request end (zend_restore_ini_entry: orig_modifiable).
     entry->modifiable = ZEND_INI_SYSTEM;
   }
 }
 
-void apply(const char* text, int mode) {
+void apply(RequestContext& ctx, const char* text, int mode) {
   if (!text) return;
   size_t length = std::strlen(text);
   char* ini = static_cast<char*>(emalloc(length + 2));
   std::memcpy(ini, text, length);
   ini[length] = '\n';
   ini[length + 1] = '\0';
-  zend_parse_ini_string(ini, true, ZEND_INI_SCANNER_NORMAL, on_ini_entry, &mode);
+  Pass pass{mode, ctx};
+  zend_parse_ini_string(ini, true, ZEND_INI_SCANNER_NORMAL, on_ini_entry, &pass);
   efree(ini);
 }
 
 }  // namespace
 
 void apply_request_ini(RequestContext& ctx) {
-  apply(ctx.env.get("PHP_VALUE"), ZEND_INI_USER);
-  apply(ctx.env.get("PHP_ADMIN_VALUE"), ZEND_INI_SYSTEM);
+  apply(ctx, ctx.env.get("PHP_VALUE"), ZEND_INI_USER);
+  apply(ctx, ctx.env.get("PHP_ADMIN_VALUE"), ZEND_INI_SYSTEM);
 }
 
 }  // namespace zfpm::php

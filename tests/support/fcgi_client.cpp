@@ -163,7 +163,8 @@ std::string FcgiConnection::read_exact(std::size_t n, std::string_view what) {
   return out;
 }
 
-Response FcgiConnection::request(const Params& params, std::string_view body, bool keep_conn) {
+std::uint16_t FcgiConnection::send_request(const Params& params, std::string_view body,
+                                           bool keep_conn) {
   if (!fd_) throw TestError("request on a closed connection");
   std::uint16_t id = next_id_;
   next_id_ = static_cast<std::uint16_t>(next_id_ == 0xffff ? 1 : next_id_ + 1);
@@ -174,29 +175,46 @@ Response FcgiConnection::request(const Params& params, std::string_view body, bo
   out += fcgi::stream(fcgi::stdin_, id, body, max_record_);
   send_all(fd_.get(), out);
   ++requests_sent_;
+  return id;
+}
+
+TimedRecord FcgiConnection::read_record() {
+  if (!fd_) throw TestError("read on a closed connection");
+  std::string header = read_exact(8, "a record header");
+  auto byte = [&](int i) { return static_cast<unsigned>(static_cast<unsigned char>(header[i])); };
+  if (byte(0) != 1) throw TestError("record with version " + std::to_string(byte(0)));
+  TimedRecord r;
+  r.type = static_cast<std::uint8_t>(byte(1));
+  r.request_id = static_cast<std::uint16_t>((byte(2) << 8) | byte(3));
+  std::size_t length = (byte(4) << 8) | byte(5);
+  std::size_t padding = byte(6);
+  r.content = read_exact(length, "record content");
+  read_exact(padding, "record padding");
+  r.arrived = std::chrono::steady_clock::now();
+  return r;
+}
+
+Response FcgiConnection::request(const Params& params, std::string_view body, bool keep_conn) {
+  std::uint16_t id = send_request(params, body, keep_conn);
 
   Response response;
   while (true) {
-    std::string header = read_exact(8, "a record header (request " + std::to_string(id) + ")");
-    auto byte = [&](int i) { return static_cast<unsigned>(static_cast<unsigned char>(header[i])); };
-    unsigned version = byte(0), type = byte(1);
-    unsigned record_id = (byte(2) << 8) | byte(3);
-    std::size_t length = (byte(4) << 8) | byte(5);
-    std::size_t padding = byte(6);
-    if (version != 1) throw TestError("record with version " + std::to_string(version));
-    std::string content = read_exact(length, "record content");
-    read_exact(padding, "record padding");
-    if (record_id != id) {
-      throw TestError("record type " + std::to_string(type) + " for request " +
-                      std::to_string(record_id) + " while request " + std::to_string(id) + " runs");
+    TimedRecord record = read_record();
+    if (record.request_id != id) {
+      throw TestError("record type " + std::to_string(record.type) + " for request " +
+                      std::to_string(record.request_id) + " while request " + std::to_string(id) +
+                      " runs");
     }
-    if (type == fcgi::stdout_) {
+    const std::string& content = record.content;
+    if (record.type == fcgi::stdout_) {
       response.out += content;
       ++response.stdout_records;
-    } else if (type == fcgi::stderr_) {
+    } else if (record.type == fcgi::stderr_) {
       response.err += content;
-    } else if (type == fcgi::end_request) {
-      if (length != 8) throw TestError("END_REQUEST of " + std::to_string(length) + " bytes");
+    } else if (record.type == fcgi::end_request) {
+      if (content.size() != 8) {
+        throw TestError("END_REQUEST of " + std::to_string(content.size()) + " bytes");
+      }
       auto c = [&](int i) {
         return static_cast<std::uint32_t>(static_cast<unsigned char>(content[i]));
       };
@@ -204,7 +222,7 @@ Response FcgiConnection::request(const Params& params, std::string_view body, bo
       response.protocol_status = static_cast<std::uint8_t>(c(4));
       break;
     } else {
-      throw TestError("unexpected record type " + std::to_string(type) + " in a response");
+      throw TestError("unexpected record type " + std::to_string(record.type) + " in a response");
     }
   }
   static_cast<CgiResponse&>(response) = parse_cgi_response(response.out);

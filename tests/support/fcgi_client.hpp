@@ -74,6 +74,14 @@ struct Response : CgiResponse {
   std::size_t stdout_records = 0;
 };
 
+// One record as it came off the wire, with the moment its last byte was read.
+struct TimedRecord {
+  std::uint8_t type = 0;
+  std::uint16_t request_id = 0;
+  std::string content;
+  std::chrono::steady_clock::time_point arrived;
+};
+
 struct RawRead {
   std::string bytes;
   bool eof = false;        // orderly close (read returned 0)
@@ -91,6 +99,14 @@ class FcgiConnection {
   // BEGIN_REQUEST(RESPONDER), PARAMS, STDIN, then records until END_REQUEST. Throws TestError when
   // the server closes, times out or sends a record that does not belong.
   Response request(const Params& params, std::string_view body = {}, bool keep_conn = false);
+
+  // The same request, sent without waiting for the answer; returns its request id. The records
+  // that answer it are then read one at a time with read_record().
+  std::uint16_t send_request(const Params& params, std::string_view body = {},
+                             bool keep_conn = false);
+  // One whole record (padding skipped), or throws TestError on a close, a timeout (the
+  // connection's) or a record of another version.
+  TimedRecord read_record();
 
   void send_raw(std::string_view bytes);
   // Reads until the server closes or `timeout` passes.
