@@ -18,7 +18,7 @@ constexpr const char* slow_php = "<?php usleep(50000); echo 'done ', $_GET['i'];
 
 }  // namespace
 
-TEST_CASE("64 concurrent slow requests on 2 workers all complete; zfpm holds at most 4 clients") {
+TEST_CASE("64 concurrent slow requests on 2 workers all complete, zfpm holds at most 4 clients") {
   ZfpmServer server({.workers = 2});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("slow.php", slow_php);

@@ -74,7 +74,7 @@ TEST_CASE("an unknown --listen-owner fails startup with php-fpm's message") {
   CHECK(result.err.find("cannot get uid for user 'no-such-user-zfpm'") != std::string::npos);
 }
 
-TEST_CASE("a stale socket file is replaced; a live one makes a second zfpm refuse to start") {
+TEST_CASE("a stale socket file is replaced, a live one makes a second zfpm refuse to start") {
   TempDir dir;
   const std::string path = dir.file("zfpm.sock");
   make_stale_socket(path);

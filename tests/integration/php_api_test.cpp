@@ -29,7 +29,7 @@ TEST_CASE("$_SERVER: params newest first, a repeated one in its first place, the
         "REQUEST_TIME,argv,argc|3");  // argv, argc: register_argc_argv is on without php.ini
 }
 
-TEST_CASE("getenv() asks the params, then the environment; HTTP_PROXY is never a param") {
+TEST_CASE("getenv() asks the params, then the environment, HTTP_PROXY is never a param") {
   ZfpmServer server;
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script(
@@ -98,7 +98,7 @@ TEST_CASE("fastcgi_finish_request(): the response is complete at once, later out
   CHECK(after.body == "ran");
 }
 
-TEST_CASE("PHP messages go to FCGI_STDERR joined with '; ', as php-fpm sends them") {
+TEST_CASE("PHP messages go to FCGI_STDERR joined with a semicolon and a space, as php-fpm sends them") {
   ZfpmServer server({.extra_args = {"-d", "log_errors=1", "-d", "display_errors=0"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("warn.php",
@@ -112,7 +112,7 @@ TEST_CASE("PHP messages go to FCGI_STDERR joined with '; ', as php-fpm sends the
                             "PHP message: PHP Notice:  second in " + script + " on line 1");
 }
 
-TEST_CASE("a fatal error with display_errors=0 is a 500; fastcgi.error_header replaces it") {
+TEST_CASE("a fatal error with display_errors=0 is a 500, fastcgi.error_header replaces it") {
   ZfpmServer plain({.extra_args = {"-d", "display_errors=0"}});
   INFO("zfpm log:\n", plain.process.log());
   auto fatal = "<?php undefined_function();";
@@ -124,7 +124,7 @@ TEST_CASE("a fatal error with display_errors=0 is a 500; fastcgi.error_header re
   CHECK(response.status == 503);
 }
 
-TEST_CASE("HEAD gets headers only; 304 loses Content-Type; Location alone means 302") {
+TEST_CASE("HEAD gets headers only, 304 loses Content-Type, Location alone means 302") {
   ZfpmServer server;
   INFO("zfpm log:\n", server.process.log());
   auto body = server.script("body.php", "<?php header('X-H: 1'); echo 'body';");
@@ -157,6 +157,24 @@ TEST_CASE("PHP_VALUE and PHP_ADMIN_VALUE apply to that request only") {
 
   CHECK(with.body == "64M|11|false");  // the admin value wins and is locked
   CHECK(without.body == "128M|14|'14'");
+}
+
+TEST_CASE("a PHP_VALUE line that cannot apply is logged and sent on FCGI_STDERR, as php-fpm does") {
+  ZfpmServer server({.workers = 1});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("ini.php", "<?php echo ini_get('precision');");
+  auto params = params_for(script);
+  params.emplace_back("PHP_VALUE", "precision=5\nno.such_entry=1");
+  params.emplace_back("PHP_ADMIN_VALUE", "[section]\nempty_value");
+
+  auto response = server.connect().request(params);
+
+  CHECK(response.body == "5");
+  CHECK(response.err ==
+        "Passing INI directive through FastCGI: unable to set 'no.such_entry'; "
+        "Passing INI directive through FastCGI: only classic entries are allowed; "
+        "Passing INI directive through FastCGI: empty value for key 'empty_value'");
+  CHECK(server.process.wait_for_log("unable to set 'no.such_entry'"));
 }
 
 TEST_CASE("putenv() and setlocale() stay in their request and thread") {
@@ -201,8 +219,9 @@ TEST_CASE("opcache_reset() is refused with a warning") {
 TEST_CASE("memory_limit and max_execution_time end the script, and the worker serves on") {
   ZfpmServer server({.workers = 1, .extra_args = {"-d", "display_errors=1"}});
   INFO("zfpm log:\n", server.process.log());
-  auto hog = server.script("hog.php", "<?php ini_set('memory_limit', '8M'); $a = [];"
-                                      " for ($i = 0; $i < 10000000; $i++) $a[] = str_repeat('x', 100);");
+  auto hog = server.script("hog.php",
+                           "<?php ini_set('memory_limit', '8M'); $a = [];"
+                           " for ($i = 0; $i < 10000000; $i++) $a[] = str_repeat('x', 100);");
   auto spin = server.script("spin.php", "<?php set_time_limit(1); while (true) {}");
   auto ok = server.script("ok.php", "<?php echo 'alive ', ini_get('memory_limit');");
 

@@ -57,7 +57,7 @@ std::map<std::string, std::string> pairs(const std::string& content) {
 
 }  // namespace
 
-TEST_CASE("GET_VALUES answers MAX_CONNS, MAX_REQS and MPXS_CONNS; unknown names are left out") {
+TEST_CASE("GET_VALUES answers MAX_CONNS, MAX_REQS and MPXS_CONNS, unknown names are left out") {
   ZfpmServer server({.workers = 3});
   INFO("zfpm log:\n", server.process.log());
   auto connection = server.connect();

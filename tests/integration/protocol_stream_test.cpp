@@ -62,7 +62,7 @@ TEST_CASE("a record with version 2 closes that connection with the reason in the
   expect_serving(server, script);
 }
 
-TEST_CASE("CONTENT_LENGTH larger than STDIN: PHP reads what came; smaller: only that much") {
+TEST_CASE("CONTENT_LENGTH larger than STDIN: PHP reads what came, smaller: only that much") {
   ZfpmServer server;
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script(

@@ -85,7 +85,7 @@ TEST_CASE("a body at the memory threshold and one byte past it both read back ex
   }
 }
 
-TEST_CASE("a body over --max-body-size closes that connection with a log line; others go on") {
+TEST_CASE("a body over --max-body-size closes that connection with a log line, others go on") {
   ZfpmServer server({.workers = 1, .extra_args = {"--max-body-size", "1M"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("input.php", "<?php echo strlen(file_get_contents('php://input'));");

@@ -108,7 +108,7 @@ TEST_CASE("security.limit_extensions: other files get 403 'Access denied.' and a
   CHECK(server.process.wait_for_log(line, 5s).has_value());
 }
 
-TEST_CASE("--security-limit-extensions '' lets any file run; a list replaces the default") {
+TEST_CASE("--security-limit-extensions '' lets any file run, a list replaces the default") {
   ZfpmServer any({.extra_args = {"--security-limit-extensions", ""}});
   INFO("zfpm log:\n", any.process.log());
   CHECK(any.get(any.script("page.txt", "<?php echo 'ran';")).body == "ran");

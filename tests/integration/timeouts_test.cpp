@@ -31,7 +31,7 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
-TEST_CASE("a client dribbling a byte a second is cut at --client-timeout; others are served") {
+TEST_CASE("a client dribbling a byte a second is cut at --client-timeout, others are served") {
   ZfpmServer server({.workers = 1, .extra_args = {"--client-timeout", "2"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("echo.php", echo_php);

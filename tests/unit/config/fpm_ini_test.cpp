@@ -53,7 +53,7 @@ TEST_CASE("comments, blank lines and surrounding blanks are ignored") {
   CHECK(result.config.pools.empty());
 }
 
-TEST_CASE("[global] and pool sections; a pool re-opens by name, case-insensitively") {
+TEST_CASE("[global] and pool sections, a pool re-opens by name, case-insensitively") {
   auto result = parse(
       "[www]\nlisten = 9000\n[GLOBAL]\nlog_level = debug\n[api]\nlisten = 9001\n"
       "[WWW]\npm = static\n");
@@ -81,14 +81,14 @@ TEST_CASE("scalar names match case-insensitively, array names and include do not
   CHECK(first_error("[www]\nInclude = /x\n") == "[/etc/php-fpm.conf:2] unknown entry 'Include'");
 }
 
-TEST_CASE("quotes: double quotes keep blanks and ';', single quotes are raw") {
+TEST_CASE("quotes: double quotes keep blanks and semicolons, single quotes are raw") {
   CHECK(php_value("\"a ; b\"") == "a ; b");
   CHECK(php_value("'a ${HOME} \\\"'") == "a ${HOME} \\\"");
   CHECK(php_value("\"say \\\"hi\\\" \\\\ \\$ \\n\"") == "say \"hi\" \\ $ \\n");
   CHECK(php_value("\"C:\\path\\\"") == "C:\\path\\");
 }
 
-TEST_CASE("pieces of a value are joined; blanks after a closing quote are eaten") {
+TEST_CASE("pieces of a value are joined, blanks after a closing quote are eaten") {
   MemorySource source;
   source.environment["HOME"] = "/root";
   CHECK(php_value("\"quoted ${HOME}\" tail", source) == "quoted /roottail");
@@ -146,14 +146,14 @@ TEST_CASE("php_flag and php_admin_flag are stored as \"1\"/\"0\" with the values
         std::vector<KeyValue>{{"log_errors", "1"}, {"memory_limit", "64M"}});
 }
 
-TEST_CASE("array keys: leading blanks go, the rest is kept; quotes are stripped") {
+TEST_CASE("array keys: leading blanks go, the rest is kept, quotes are stripped") {
   auto result = parse("[www]\nphp_value[ k  x ] = a\nphp_value[\"q\"] = b\nenv [ PATH] = /bin\n");
   REQUIRE(result.ok());
   CHECK(result.config.pools[0].php_value == std::vector<KeyValue>{{"k  x", "a"}, {"q", "b"}});
   CHECK(result.config.pools[0].env == std::vector<KeyValue>{{"PATH", "/bin"}});
 }
 
-TEST_CASE("env[K] = $VAR is kept for the worker to expand; $pool expands everywhere") {
+TEST_CASE("env[K] = $VAR is kept for the worker to expand, $pool expands everywhere") {
   auto result = parse(
       "[api]\nenv[HOME] = $HOME\nlisten = /run/php/$pool.sock\nphp_value[session.name] = "
       "s_$pool\naccess.log = /var/log/$pool.$pool.log\naccess.suppress_path[] = /$pool\n");
@@ -166,7 +166,7 @@ TEST_CASE("env[K] = $VAR is kept for the worker to expand; $pool expands everywh
   CHECK(pool.access.suppress_path == std::vector<std::string>{"/api"});
 }
 
-TEST_CASE("every string directive and value is stored; durations in seconds") {
+TEST_CASE("every string directive and value is stored, durations in seconds") {
   auto result = parse(
       "[www]\nrequest_terminate_timeout = 2m\nrequest_slowlog_timeout = 5s\n"
       "pm.process_idle_timeout = 1h\nrlimit_core = unlimited\nrlimit_files = 4096\n"

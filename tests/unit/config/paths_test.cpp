@@ -43,7 +43,7 @@ TEST_CASE(
   CHECK(config.pools[2].listen.address == "[::1]:9000");
 }
 
-TEST_CASE("-p prefixes everything; a pool's prefix wins for its own paths") {
+TEST_CASE("-p prefixes everything, a pool's prefix wins for its own paths") {
   auto config = parse(std::string(kPaths) + "[other]\nprefix = pools/other\naccess.log = a.log\n");
   CHECK(resolve_paths(config, {.prefix = "/srv/fpm"}).empty());
   CHECK(config.global.pid == "/srv/fpm/run/fpm.pid");
@@ -53,7 +53,7 @@ TEST_CASE("-p prefixes everything; a pool's prefix wins for its own paths") {
   CHECK(config.pools[3].access.log == "/srv/fpm/pools/other/a.log");
 }
 
-TEST_CASE("error_log = syslog is left alone; resolving twice changes nothing") {
+TEST_CASE("error_log = syslog is left alone, resolving twice changes nothing") {
   auto config = parse("[global]\nerror_log = SysLog\n[www]\nlisten = a.sock\n");
   resolve_paths(config, {});
   CHECK(config.global.error_log == "SysLog");
@@ -62,7 +62,7 @@ TEST_CASE("error_log = syslog is left alone; resolving twice changes nothing") {
   CHECK(config == once);
 }
 
-TEST_CASE("chroot: $prefix only at its start; chroot and chdir must end up absolute") {
+TEST_CASE("chroot: $prefix only at its start, chroot and chdir must end up absolute") {
   auto config = parse("[www]\nchroot = $prefix/jail\n");
   CHECK(resolve_paths(config, {.prefix = "/srv"}).empty());
   CHECK(config.pools[0].chroot == "/srv//jail");  // php-fpm's own result, harmless

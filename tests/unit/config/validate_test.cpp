@@ -87,7 +87,7 @@ TEST_CASE("dynamic without pm.start_servers gets min + (max - min) / 2, with a N
   CHECK_FALSE(has_errors(checked.diagnostics));
 }
 
-TEST_CASE("ondemand: idle timeout must be positive; spare counts are zeroed") {
+TEST_CASE("ondemand: idle timeout must be positive, spare counts are zeroed") {
   auto checked = check(std::string(kPool) +
                        "pm = ondemand\npm.max_children = 3\npm.min_spare_servers = 2\n"
                        "pm.process_idle_timeout = 0\n");
@@ -119,7 +119,7 @@ TEST_CASE("status and ping paths") {
         std::vector<std::string>{"[pool www] the ping response page '' is not long enough"});
 }
 
-TEST_CASE("ping.response is pong only with a ping.path; access.format only with access.log") {
+TEST_CASE("ping.response is pong only with a ping.path, access.format only with access.log") {
   std::string pool = std::string(kPool) + "pm = static\npm.max_children = 1\n";
   auto with = check(pool + "ping.path = /ping\naccess.log = /var/log/a.log\n");
   CHECK(with.config.pools[0].ping.response == "pong");
@@ -156,7 +156,7 @@ TEST_CASE("global checks") {
         std::vector<std::string>{"[pool www] process.priority must be included into [-19,20]"});
 }
 
-TEST_CASE("two pools on one address; php-fpm names the later one") {
+TEST_CASE("two pools on one address, php-fpm names the later one") {
   CHECK(messages("[a]\nlisten = 9000\npm = static\npm.max_children = 1\n"
                  "[b]\nlisten = 9000\npm = static\npm.max_children = 1\n") ==
         std::vector<std::string>{"[pool b] unable to set listen address as it's already used in "

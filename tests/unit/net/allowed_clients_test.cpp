@@ -54,7 +54,7 @@ TEST_CASE("IPv6 entries compare all 16 bytes, not php-fpm's first 12") {
   CHECK_FALSE(allowed.allows(v6("2001:db8::2")));
 }
 
-TEST_CASE("bad entries are reported in php-fpm's words and skipped; none left means nobody") {
+TEST_CASE("bad entries are reported in php-fpm's words and skipped, none left means nobody") {
   std::vector<std::string> errors;
   auto allowed = AllowedClients::parse("127.0.0.1, 127.0.0.2,localhost", &errors);
   CHECK(errors ==

@@ -91,7 +91,7 @@ TEST_CASE("CVE-2019-11043: a PATH_INFO no longer than the stripped tail yields n
                          {"SCRIPT_FILENAME", "/r/info.php"}});
 }
 
-TEST_CASE("Apache's proxy:fcgi:// prefix and query go; the tail leaves SCRIPT_NAME") {
+TEST_CASE("Apache's proxy:fcgi:// prefix and query go, the tail leaves SCRIPT_NAME") {
   auto out = run({{"SCRIPT_FILENAME", "proxy:fcgi://localhost:9000/r/info.php/a%20b?x=1"},
                   {"SCRIPT_NAME", "/info.php/a%20b"}});
   CHECK(out.info.script_path == "/r/info.php");
