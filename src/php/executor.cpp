@@ -116,7 +116,7 @@ void run(RequestContext& ctx, const ExecutorSettings& settings) {
     answer(403, "Access denied.\n");
     return;
   }
-  zend_file_handle handle;
+  zend_file_handle handle{};
   // php_fopen_primary_script frees path_translated when it fails; the log line needs the path.
   char* primary_script = estrdup(path);
   if (php_fopen_primary_script(&handle) == FAILURE) {
@@ -131,9 +131,11 @@ void run(RequestContext& ctx, const ExecutorSettings& settings) {
   } else {
     EG(exit_status) = 0;
     php_execute_script(&handle);
+    // With opcache the handle is not always in CG(open_files): then it is ours to destroy. Only
+    // an opened handle: php_fopen_primary_script can fail before it initialises the handle, and
+    // php-fpm (fpm_main.c) destroys nothing on that path either.
+    if (!handle.in_list) zend_destroy_file_handle(&handle);
   }
-  // With opcache the handle is not always in CG(open_files): then it is ours to destroy.
-  if (!handle.in_list) zend_destroy_file_handle(&handle);
   efree(primary_script);
 }
 
