@@ -84,11 +84,13 @@ int main(int argc, char** argv) {
     if (!server.listen(address)) return fail_init(kExitConfig);
   }
 
-  if (!zfpm::php::startup({.php_ini = options.php_ini,
-                           .no_php_ini = options.no_php_ini,
-                           .ini_defines = options.ini_defines,
-                           .document_root = options.root,
-                           .security_limit_extensions = options.security_limit_extensions})) {
+  zfpm::php::RuntimeSettings runtime{.php_ini = options.php_ini,
+                                     .no_php_ini = options.no_php_ini,
+                                     .ini_defines = options.ini_defines,
+                                     .document_root = options.root,
+                                     .pool = {}};
+  runtime.pool.security_limit_extensions = options.security_limit_extensions;
+  if (!zfpm::php::startup(runtime)) {
     return fail_init(kExitSoftware);
   }
   // Workers only now: each copies the engine's tables as module startup left them.

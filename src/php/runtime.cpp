@@ -68,7 +68,7 @@ void start_context() {
 bool startup(const RuntimeSettings& settings) {
   settings_ = settings;
   executor_settings_ = {.document_root = settings.document_root,
-                        .limit_extensions = parse_limit_extensions(settings.security_limit_extensions)};
+                        .limit_extensions = parse_limit_extensions(settings.pool.security_limit_extensions)};
   environment::startup();
   std::signal(SIGPIPE, SIG_IGN);  // fpm_main.c does the same; write errors are handled per call
   php_tsrm_startup();

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "zfpm/config/pool.hpp"
 #include "zfpm/pool/worker_pool.hpp"
 
 namespace zfpm::php {
@@ -14,8 +15,9 @@ struct RuntimeSettings {
   bool no_php_ini = false;               // -n
   std::vector<std::string> ini_defines;  // -d key=value, applied after php.ini
   std::string document_root;             // --root: SCRIPT_NAME is looked up here if needed
-  // --security-limit-extensions (php-fpm's security.limit_extensions): "" allows every script.
-  std::string security_limit_extensions = ".php .phar";
+  // The pool this process serves (one pool per child process): security.limit_extensions,
+  // php_value/php_admin_value, env[], timeouts, status/ping paths, access log, slowlog, ...
+  config::PoolConfig pool;
 };
 
 // Starts the engine on the calling thread, which becomes TSRM's main thread. False (logged)
