@@ -24,8 +24,25 @@ ZfpmServer::ZfpmServer(ZfpmOptions options) {
     addresses.push_back(address);
     argv.insert(argv.end(), {"--listen", address});
   }
-  argv.insert(argv.end(),
-              {"--workers", std::to_string(options.workers), "--root", docroot.path(), "-n"});
+  if (!options.global_config.empty() || !options.pool_config.empty()) {
+    if (addresses.size() != 1) throw TestError("a config-file zfpm listens on one address");
+    config_file = docroot.write("php-fpm.conf", "[global]\n"
+                                                "daemonize = no\n"
+                                                "error_log = /proc/self/fd/2\n" +
+                                                    options.global_config +
+                                                    "\n[www]\n"
+                                                    "listen = " + addresses.front() + "\n"
+                                                    "pm = static\n"
+                                                    "pm.max_children = " +
+                                                    std::to_string(options.workers) + "\n" +
+                                                    "chdir = " + docroot.path() + "\n" +
+                                                    options.pool_config + "\n");
+    // -R: the tests run as root, and a pool without user = runs as its master.
+    argv = {binary, "-F", "-O", "-R", "-n", "-y", config_file};
+  } else {
+    argv.insert(argv.end(),
+                {"--workers", std::to_string(options.workers), "--root", docroot.path(), "-n"});
+  }
   argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   process.start(argv);
   for (const auto& address : addresses) process.wait_until_connectable(address);

@@ -20,6 +20,12 @@ struct ZfpmOptions {
   // Each entry is a --listen; "tcp" means 127.0.0.1:<free port>, "unix" means <docroot>/zfpm.sock.
   std::vector<std::string> listen = {"tcp"};
   std::vector<std::string> extra_args{};  // e.g. {"-d", "memory_limit=77M"}
+  // When either is set, zfpm runs as php-fpm does: `zfpm -F -O -R -n -y <docroot>/php-fpm.conf`,
+  // from a file with a [global] section (daemonize = no, error_log = /proc/self/fd/2, then
+  // these lines) and one pool [www] (listen = the first address, pm = static, pm.max_children =
+  // workers, chdir = the docroot, then these lines). One listen address only.
+  std::string global_config{};  // php-fpm.conf lines for [global], e.g. "log_level = debug\n"
+  std::string pool_config{};    // php-fpm.conf lines for [www], e.g. "pm.status_path = /status\n"
   // After connect() works, also wait for "ready to handle connections" in the log. Off only for
   // tests about the moment between the two.
   bool wait_until_ready = true;
@@ -45,6 +51,8 @@ class ZfpmServer {
   // One request on a fresh connection, with the params nginx would send.
   Response get(std::string_view script_filename, std::string_view query = {}) const;
 
+  // The php-fpm.conf written for global_config/pool_config ("" when started with --listen).
+  std::string config_file;
   TempDir docroot;  // declared before process: the server stops before its files go
   std::vector<std::string> addresses;
   ServerProcess process;
