@@ -45,6 +45,13 @@ bool Server::listen(const ListenAddress& address) {
   return true;
 }
 
+bool Server::adopt(int fd, std::string name) {
+  auto listener = Listener::adopt(io_, fd, std::move(name));
+  if (!listener) return false;
+  listeners_.push_back(std::move(listener));
+  return true;
+}
+
 void Server::start() {
   for (auto& listener : listeners_) {
     listener->start({
@@ -86,7 +93,27 @@ void Server::accepted(int fd, const asio::generic::stream_protocol& protocol,
     return;
   }
   Connection::Socket socket(asio::make_strand(io_), protocol, fd);
-  std::make_shared<Connection>(std::move(socket), peer_name(peer), shared_)->start();
+  auto connection = std::make_shared<Connection>(std::move(socket), peer_name(peer), shared_);
+  if (connections_.size() >= 64 && connections_.size() == connections_.capacity()) {
+    std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+  }
+  connections_.push_back(connection);
+  connection->start();
+}
+
+bool Server::quiet() {
+  std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+  for (const auto& weak : connections_) {
+    if (auto connection = weak.lock(); connection && !connection->quiet()) return false;
+  }
+  return true;
+}
+
+void Server::close_connections() {
+  for (const auto& weak : connections_) {
+    if (auto connection = weak.lock()) connection->close();
+  }
+  connections_.clear();
 }
 
 void Server::stop_accepting() {

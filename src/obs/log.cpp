@@ -1,9 +1,16 @@
 #include "zfpm/obs/log.hpp"
 
+#include <fcntl.h>
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/syslog_sink.h>
+#include <syslog.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
+#include <mutex>
 
 namespace zfpm::obs {
 namespace {
@@ -39,6 +46,76 @@ class FpmLevelFlag final : public spdlog::custom_flag_formatter {
   }
 };
 
+// A whole formatted line per write(2), on a descriptor opened O_APPEND: lines of the master and
+// of every child (which share the descriptor) never interleave.
+class FdSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  FdSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~FdSink() override {
+    if (!path_.empty() && fd_ >= 0) ::close(fd_);
+  }
+
+  bool reopen(std::string* error) {
+    std::lock_guard lock(mutex_);
+    if (path_.empty()) return true;
+    int fd = open_log_file(path_, error);
+    if (fd < 0) return false;
+    ::dup2(fd, fd_);  // same number: a child forked earlier keeps writing to the old file
+    ::close(fd);
+    return true;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    const char* at = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+      ssize_t n = ::write(fd_, at, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;
+      at += n;
+      left -= static_cast<std::size_t>(n);
+    }
+  }
+  void flush_() override {}
+
+ private:
+  int fd_;
+  std::string path_;  // "" for stderr
+};
+
+std::shared_ptr<FdSink> file_sink_;
+
+void install(spdlog::sink_ptr sink, bool fpm_format) {
+  auto level = spdlog::default_logger() ? spdlog::default_logger()->level() : spdlog::level::info;
+  auto logger = std::make_shared<spdlog::logger>("zfpm", std::move(sink));
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  // syslog stamps its own time and priority: the message alone, as php-fpm sends it.
+  formatter->add_flag<FpmLevelFlag>('*').set_pattern(fpm_format ? "[%d-%b-%Y %H:%M:%S] %*: %v"
+                                                                : "%*: %v");
+  logger->set_formatter(std::move(formatter));
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+int syslog_facility(const std::string& name) {
+  static const std::pair<const char*, int> kFacilities[] = {
+      {"auth", LOG_AUTH},     {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON},
+      {"daemon", LOG_DAEMON}, {"ftp", LOG_FTP},           {"kern", LOG_KERN},
+      {"lpr", LOG_LPR},       {"mail", LOG_MAIL},         {"news", LOG_NEWS},
+      {"syslog", LOG_SYSLOG}, {"user", LOG_USER},         {"uucp", LOG_UUCP},
+      {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1},     {"local2", LOG_LOCAL2},
+      {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4},     {"local5", LOG_LOCAL5},
+      {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}};
+  for (const auto& [text, value] : kFacilities) {
+    if (name == text) return value;
+  }
+  return -1;
+}
+
 }  // namespace
 
 std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) {
@@ -51,15 +128,42 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
 }
 
 void init_logging(spdlog::level::level_enum level) {
-  auto logger = std::make_shared<spdlog::logger>("zfpm",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<FpmLevelFlag>('*').set_pattern("[%d-%b-%Y %H:%M:%S] %*: %v");
-  logger->set_formatter(std::move(formatter));
-  logger->set_level(level);
-  // One line per event, written at once: the stderr sink flushes on every message.
-  logger->flush_on(spdlog::level::trace);
-  spdlog::set_default_logger(std::move(logger));
+  install(std::make_shared<FdSink>(STDERR_FILENO, ""), true);
+  spdlog::set_level(level);
+  file_sink_.reset();
+}
+
+int open_log_file(const std::string& path, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 && error) {
+    int e = errno;
+    *error = std::string(std::strerror(e)) + " (" + std::to_string(e) + ")";
+  }
+  return fd;
+}
+
+bool log_to_file(const std::string& path, std::string* error) {
+  int fd = open_log_file(path, error);
+  if (fd < 0) return false;
+  // Not close-on-exec: a reload hands the same file on (the new image opens it again anyway).
+  file_sink_ = std::make_shared<FdSink>(fd, path);
+  install(file_sink_, true);
+  return true;
+}
+
+bool log_to_syslog(const std::string& ident, const std::string& facility, std::string* error) {
+  int value = syslog_facility(facility);
+  if (value < 0) {
+    if (error) *error = "unknown syslog facility '" + facility + "'";
+    return false;
+  }
+  install(std::make_shared<spdlog::sinks::syslog_sink_mt>(ident, LOG_PID, value, true), false);
+  file_sink_.reset();
+  return true;
+}
+
+bool reopen_log(std::string* error) {
+  return !file_sink_ || file_sink_->reopen(error);
 }
 
 }  // namespace zfpm::obs

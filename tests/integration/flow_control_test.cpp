@@ -23,7 +23,7 @@ TEST_CASE("64 concurrent slow requests on 2 workers all complete, zfpm holds at 
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("slow.php", slow_php);
   REQUIRE(server.get(script, "i=warmup").body == "done warmup");
-  const pid_t pid = server.process.pid();
+  const pid_t pid = server.pool_pid();
   std::this_thread::sleep_for(100ms);  // the warm-up connection is closed and gone
   const std::size_t fds_before = open_fds(pid);
   const std::size_t peak_before = vm_kib(pid, "VmHWM");

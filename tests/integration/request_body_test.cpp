@@ -51,7 +51,7 @@ TEST_CASE("a 64 MiB upload reaches php://input intact while zfpm's memory stays 
       {.workers = 2, .extra_args = {"--body-spool-dir", spool.path(), "-d", "post_max_size=0"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("input.php", input_php);
-  const pid_t pid = server.process.pid();
+  const pid_t pid = server.pool_pid();
   REQUIRE(server.get(script, "spool=" + spool.path()).status == 200);  // warm up
   const std::size_t peak_before = vm_kib(pid, "VmHWM");
 

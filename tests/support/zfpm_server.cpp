@@ -1,6 +1,8 @@
 #include "zfpm_server.hpp"
 
 #include <cstdlib>
+#include <fstream>
+#include <thread>
 
 namespace zfpm::test {
 
@@ -51,6 +53,18 @@ ZfpmServer::ZfpmServer(ZfpmOptions options) {
         "zfpm accepts connections but never logged 'ready to handle connections'; its log:\n" +
         process.log());
   }
+}
+
+pid_t ZfpmServer::pool_pid() const {
+  const std::string children = "/proc/" + std::to_string(process.pid()) + "/task/" +
+                               std::to_string(process.pid()) + "/children";
+  for (int attempt = 0; attempt < 250; ++attempt) {
+    std::ifstream in(children);
+    pid_t pid = 0;
+    if (in >> pid && pid > 0) return pid;
+    std::this_thread::sleep_for(20ms);
+  }
+  throw TestError("zfpm's master has no child process; its log:\n" + process.log());
 }
 
 Response ZfpmServer::get(std::string_view script_filename, std::string_view query) const {

@@ -37,6 +37,11 @@ class ZfpmServer {
   ZfpmServer(const ZfpmServer&) = delete;
   ZfpmServer& operator=(const ZfpmServer&) = delete;
 
+  // The pool's child process (zfpm's master forks one per pool; this server has one pool): the
+  // process whose threads run PHP, whose descriptors and memory the tests measure. Waits up to
+  // 5 s for it to exist; throws TestError otherwise.
+  pid_t pool_pid() const;
+
   // Writes a script into the docroot; returns its absolute path (the SCRIPT_FILENAME).
   std::string script(std::string_view name, std::string_view php) const {
     return docroot.write(name, php);

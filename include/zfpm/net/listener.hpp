@@ -32,6 +32,13 @@ class Listener {
   static std::unique_ptr<Listener> open(asio::io_context& io, const ListenAddress& address,
                                         const ListenSettings& settings, std::string* error);
 
+  // For the master: a bound, listening, non-blocking socket (close-on-exec), or -1 with *error.
+  static int bind(const ListenAddress& address, const ListenSettings& settings,
+                  std::string* error);
+  // For a pool's child: accepts on a socket the master bound. Closing it leaves a Unix socket's
+  // file in place (the master owns it). -1 family: read from the socket.
+  static std::unique_ptr<Listener> adopt(asio::io_context& io, int fd, std::string name);
+
   void start(Handlers handlers);
   // After a refusal: watch the socket again. Call on the I/O thread.
   void resume();

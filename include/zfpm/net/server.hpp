@@ -26,10 +26,16 @@ class Server {
 
   // Binds one address; false (logged in php-fpm's words) when it cannot.
   bool listen(const ListenAddress& address);
+  // Accepts on a socket bound by the master (Listener::adopt). False when it is not a socket.
+  bool adopt(int fd, std::string name);
   // Starts accepting on every bound address.
   void start();
   // Stops accepting; open connections are closed when the I/O context is torn down.
   void stop_accepting();
+  // For a graceful stop, on the I/O thread: true when no connection has a request in flight.
+  bool quiet();
+  // Closes every connection (after quiet(): only idle keep-alive ones are left).
+  void close_connections();
 
  private:
   bool may_accept();
@@ -42,6 +48,7 @@ class Server {
   std::optional<AllowedClients> allowed_clients_;
   ConnectionShared shared_;
   std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::weak_ptr<Connection>> connections_;  // for quiet(); pruned as they go
   // When each kind of refusal was last logged: a full server says so, but not per accept.
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_busy_log_{};

@@ -33,7 +33,7 @@ TEST_CASE("front-end defaults: php-fpm's listen.* defaults, 1 GiB bodies, 1 MiB 
 
 TEST_CASE("listen options take php-fpm's forms: octal mode, a list of clients, an empty list") {
   auto options = std::get<Options>(
-      parse({"--listen-backlog", "128", "--listen-mode=0600", "--listen-owner", "www-data",
+      parse({"--listen", "9000", "--listen-backlog", "128", "--listen-mode=0600", "--listen-owner", "www-data",
              "--listen-group=www", "--listen-allowed-clients", "127.0.0.1,::1"}));
   const auto& l = options.server.listen;
   CHECK(l.backlog == 128);
@@ -41,7 +41,7 @@ TEST_CASE("listen options take php-fpm's forms: octal mode, a list of clients, a
   CHECK(l.owner == "www-data");
   CHECK(l.group == "www");
   CHECK(l.allowed_clients == "127.0.0.1,::1");
-  auto empty = std::get<Options>(parse({"--listen-allowed-clients="}));
+  auto empty = std::get<Options>(parse({"--listen", "9000", "--listen-allowed-clients="}));
   CHECK(empty.server.listen.allowed_clients == "");
 }
 

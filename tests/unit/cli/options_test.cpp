@@ -15,11 +15,64 @@ std::variant<Options, UsageError> parse(std::vector<const char*> args) {
 
 }  // namespace
 
-TEST_CASE("without options zfpm listens on 127.0.0.1:9000 with 4 workers") {
+TEST_CASE("without options zfpm reads the default php-fpm.conf, as php-fpm does") {
   auto options = std::get<Options>(parse({}));
-  CHECK(options.listen == std::vector<std::string>{"127.0.0.1:9000"});
-  CHECK(options.workers == 4);
+  CHECK(options.listen.empty());
+  CHECK(options.fpm_config.empty());
+  CHECK_FALSE(options.quick_start());
   CHECK_FALSE(options.no_php_ini);
+  CHECK_FALSE(options.daemonize.has_value());
+}
+
+TEST_CASE("php-fpm's flags group as php_getopt reads them: -tt, -FOR, -y file, -yfile") {
+  auto options = std::get<Options>(parse({"-tt", "-FOR", "-y", "/etc/fpm.conf", "-p/srv", "-g",
+                                          "/run/x.pid"}));
+  CHECK(options.test == 2);
+  CHECK(options.daemonize == std::optional<bool>(false));
+  CHECK(options.force_stderr);
+  CHECK(options.allow_root);
+  CHECK(options.fpm_config == "/etc/fpm.conf");
+  CHECK(options.prefix == std::optional<std::string>("/srv"));
+  CHECK(options.pid == std::optional<std::string>("/run/x.pid"));
+  auto joined = std::get<Options>(parse({"-y/etc/a.conf", "-D"}));
+  CHECK(joined.fpm_config == "/etc/a.conf");
+  CHECK(joined.daemonize == std::optional<bool>(true));
+}
+
+TEST_CASE("php-fpm's long forms, with a space or '='") {
+  auto options = std::get<Options>(parse({"--fpm-config=/a.conf", "--prefix", "/srv", "--test",
+                                          "--nodaemonize", "--force-stderr",
+                                          "--allow-to-run-as-root", "--php-ini", "/etc/php.ini",
+                                          "--define", "x=1", "--no-php-ini"}));
+  CHECK(options.fpm_config == "/a.conf");
+  CHECK(options.prefix == std::optional<std::string>("/srv"));
+  CHECK(options.test == 1);
+  CHECK(options.daemonize == std::optional<bool>(false));
+  CHECK(options.force_stderr);
+  CHECK(options.allow_root);
+  CHECK(options.php_ini == "/etc/php.ini");
+  CHECK(options.ini_defines == std::vector<std::string>{"x=1"});
+  CHECK(options.no_php_ini);
+  CHECK(std::get<Options>(parse({"--config", "z.toml"})).fpm_config == "z.toml");
+  CHECK(std::get<Options>(parse({"--usage"})).help);
+  CHECK(std::get<Options>(parse({"-?"})).help);
+  CHECK(std::get<Options>(parse({"-i"})).info);
+  CHECK(std::get<Options>(parse({"--modules"})).modules);
+}
+
+TEST_CASE("bad options are usage errors: unknown, extra arguments, a missing value") {
+  CHECK(std::holds_alternative<UsageError>(parse({"--memory-limit=1G"})));
+  CHECK(std::holds_alternative<UsageError>(parse({"-Z"})));
+  CHECK(std::holds_alternative<UsageError>(parse({"stray"})));
+  CHECK(std::holds_alternative<UsageError>(parse({"-y"})));
+  CHECK(std::holds_alternative<UsageError>(parse({"--test=1"})));
+  // zfpm's quick start and a configuration file do not mix.
+  CHECK(std::holds_alternative<UsageError>(parse({"-y", "a.conf", "--listen", "9000"})));
+  CHECK(std::holds_alternative<UsageError>(parse({"--listen-mode", "0600"})));
+}
+
+TEST_CASE("usage names the program by its base name, as php-fpm does") {
+  CHECK(usage("/usr/sbin/php-fpm8.2").starts_with("Usage: php-fpm8.2 [-n] [-e] [-h]"));
 }
 
 TEST_CASE("--listen repeats and takes --name=value") {

@@ -1,0 +1,132 @@
+#include "child.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <asio.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "credentials.hpp"
+#include "signals.hpp"
+#include "zfpm/net/server.hpp"
+#include "zfpm/php/runtime.hpp"
+#include "zfpm/pool/worker_pool.hpp"
+
+namespace zfpm::proc {
+namespace {
+
+constexpr int kExitSoftware = 70;
+constexpr int kExitConfig = 78;
+
+// SIGTERM: how long running scripts get before the child exits without PHP's shutdown.
+constexpr auto kStopGrace = std::chrono::seconds(10);
+// SIGQUIT: how often the child looks whether its last request has been answered.
+constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+
+enum class Stop { Now, Graceful };
+
+// For the paths where threads may still run PHP: no destructors, no atexit.
+[[noreturn]] void leave(int code) {
+  std::fflush(nullptr);
+  ::_exit(code);
+}
+
+// Waits on the I/O thread until no connection has a request in flight, or the deadline.
+void drain(asio::io_context& io, net::Server& server, std::chrono::seconds bound) {
+  const auto deadline = bound.count() > 0 ? std::chrono::steady_clock::now() + bound
+                                          : std::chrono::steady_clock::time_point::max();
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::promise<bool> quiet;
+    asio::post(io, [&] { quiet.set_value(server.quiet()); });
+    if (quiet.get_future().get()) return;
+    std::this_thread::sleep_for(kDrainPoll);
+  }
+  spdlog::warn("requests still running after process_control_timeout ({}s); stopping anyway",
+               bound.count());
+}
+
+}  // namespace
+
+int run_child(const ChildSetup& setup) {
+  const PoolPlan& plan = *setup.pool;
+  const auto& options = *setup.plan->options;
+  // The master's handlers and mask are not ours; signals stay blocked until we listen for them.
+  reset_signal_dispositions();
+  if (!apply_process_settings(plan)) return kExitConfig;
+  // When the master dies, so does its child (set after the uid change, which clears it).
+  const pid_t master = ::getppid();
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != master) return 0;
+
+  asio::io_context io(1);
+  std::promise<Stop> stop;
+  bool stop_set = false;
+  asio::signal_set signals(io, SIGTERM, SIGINT, SIGQUIT);
+  std::function<void(const asio::error_code&, int)> on_signal =
+      [&](const asio::error_code& ec, int signal) {
+        if (ec) return;
+        if (!stop_set) {
+          stop_set = true;
+          stop.set_value(signal == SIGQUIT ? Stop::Graceful : Stop::Now);
+        }
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  unblock_signals();
+
+  pool::WorkerPool workers(
+      {.workers = static_cast<unsigned>(plan.config.pm.max_children), .stack_bytes = 8u << 20},
+      [&workers](unsigned id) { php::serve(workers, id); });
+  net::Server server(io, workers, plan.server);
+  for (const auto& [fd, name] : setup.sockets) {
+    if (!server.adopt(fd, name)) {
+      spdlog::error("[pool {}] cannot accept on inherited socket {} (fd {})", plan.config.name,
+                    name, fd);
+      return kExitSoftware;
+    }
+  }
+  php::RuntimeSettings runtime{.php_ini = options.php_ini,
+                               .no_php_ini = options.no_php_ini,
+                               .ini_defines = options.ini_defines,
+                               .document_root = plan.document_root,
+                               .pool = plan.config};
+  if (!php::startup(runtime)) return kExitSoftware;
+  // Workers only now: each copies the engine's tables as module startup left them.
+  if (!workers.start()) {
+    workers.stop(kStopGrace);
+    php::shutdown();
+    return kExitSoftware;
+  }
+  server.start();
+  std::thread io_thread([&io] { io.run(); });
+  if (setup.ready_fd >= 0) {
+    char ready = 1;
+    (void)!::write(setup.ready_fd, &ready, 1);
+    ::close(setup.ready_fd);
+  }
+
+  const Stop how = stop.get_future().get();
+  asio::post(io, [&server] { server.stop_accepting(); });
+  if (how == Stop::Graceful) {
+    drain(io, server, setup.plan->config.global.process_control_timeout);
+  }
+  asio::post(io, [&server] { server.close_connections(); });
+  if (!workers.stop(kStopGrace)) {
+    // A thread still inside PHP: module shutdown would free what it uses.
+    spdlog::error("[pool {}] worker threads still busy after {} seconds; exiting without PHP shutdown",
+                  plan.config.name, kStopGrace.count());
+    leave(kExitSoftware);
+  }
+  io.stop();
+  io_thread.join();
+  php::shutdown();
+  return 0;
+}
+
+}  // namespace zfpm::proc

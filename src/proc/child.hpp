@@ -1,0 +1,29 @@
+#pragma once
+// A pool's child process: one per pool, forked by the master (DESIGN.md "Processes"). It takes
+// the pool's identity, starts PHP with the pool's settings and its worker threads, accepts on
+// the sockets the master bound, and stops on the master's signals:
+//   SIGTERM, SIGINT  stop now: stop accepting, give running scripts a moment, exit;
+//   SIGQUIT          stop accepting, finish every request already accepted, exit;
+//   SIGUSR1          reopen the pool's access log.
+// Private to proc/.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "zfpm/proc/plan.hpp"
+
+namespace zfpm::proc {
+
+struct ChildSetup {
+  const Plan* plan = nullptr;
+  const PoolPlan* pool = nullptr;
+  std::vector<std::pair<int, std::string>> sockets;  // this pool's listen fds and their names
+  int ready_fd = -1;  // one byte is written here once the child accepts
+};
+
+// Runs in the forked child; its result is the child's exit code: 0 after a stop, 70 when PHP or
+// the pool cannot start, 78 when the process settings cannot be applied. (Where a worker thread
+// is stuck in PHP, the child _exits(70) at once instead.)
+int run_child(const ChildSetup& setup);
+
+}  // namespace zfpm::proc
