@@ -66,6 +66,7 @@ void Server::start() {
 bool Server::may_accept() {
   const auto refusal = admission_.try_open();
   if (refusal == Admission::Refusal::None) return true;
+  if (refusal == Admission::Refusal::Busy && on_busy_) on_busy_();
   const auto now = std::chrono::steady_clock::now();
   auto& last_log = refusal == Admission::Refusal::Busy ? last_busy_log_ : last_full_log_;
   if (last_log == Clock::time_point{} || now - last_log >= kRefusalLogInterval) {

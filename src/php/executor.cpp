@@ -9,10 +9,12 @@
 #include "cgi_ini.hpp"
 #include "environment.hpp"
 #include "fastcgi_log.hpp"
+#include "pool_status.hpp"
 #include "request_info.hpp"
 #include "request_ini.hpp"
 #include "sapi.hpp"
 #include "thread_state.hpp"
+#include "watchdog.hpp"
 
 extern "C" {
 #include <main/fopen_wrappers.h>
@@ -102,6 +104,9 @@ void answer(int status, const char* body) {
 // The body of php-fpm's request loop between startup and shutdown. PHP can longjmp out of here:
 // only trivially destructible locals.
 void run(RequestContext& ctx, const ExecutorSettings& settings) {
+  // ping.path and pm.status_path (fpm_status_handle_request). php-fpm asks for REQUEST_METHOD
+  // first; zfpm also answers a monitoring client that sends SCRIPT_NAME and QUERY_STRING only.
+  if (pool_status::handle_status_or_ping(ctx)) return;
   // Without REQUEST_METHOD it is not HTTP over FastCGI: headers only, nothing runs.
   if (!SG(request_info).request_method) return;
   const char* path = SG(request_info).path_translated;
@@ -130,6 +135,7 @@ void run(RequestContext& ctx, const ExecutorSettings& settings) {
     }
   } else {
     EG(exit_status) = 0;
+    pool_status::request_running(ctx);
     php_execute_script(&handle);
     // With opcache the handle is not always in CG(open_files): then it is ours to destroy. Only
     // an opened handle: php_fopen_primary_script can fail before it initialises the handle, and
@@ -163,6 +169,8 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
     return true;
   }
   fill_request_info(ctx, info);
+  pool_status::request_info(ctx);
+  watchdog::request_started();  // request_terminate_timeout and the slowlog count from here
   volatile bool started = false;
   volatile bool healthy = true;
   zend_first_try {
@@ -178,6 +186,8 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
   }
   zend_catch { healthy = false; }
   zend_end_try();
+  // fpm_request_end + fpm_log_write: before shutdown, so shutdown functions are not measured.
+  if (started) pool_status::request_ended(ctx);
 
   if (SG(request_info).path_translated) {
     efree(SG(request_info).path_translated);
@@ -199,6 +209,7 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
     } catch (...) {
     }
   }
+  watchdog::request_ended();
   clear_request_info();
   environment::reset_thread();
   thread_state::reset_after_request();

@@ -8,8 +8,11 @@
 #include <cstring>
 
 #include "cgi_ini.hpp"
+#include "pool_status.hpp"
 #include "request_context.hpp"
 #include "sapi.hpp"
+#include "status_function.hpp"
+#include "watchdog.hpp"
 
 extern "C" {
 #include <main/php_ini.h>
@@ -73,6 +76,8 @@ ZEND_END_ARG_INFO()
 
 void end_response(RequestContext& ctx) noexcept {
   ctx.finished = true;
+  pool_status::request_finishing(ctx);  // the status page shows "Finishing"
+  watchdog::request_finished();  // no slowlog, no termination unless track_finished
   try {
     ctx.sink->end(0);
   } catch (...) {
@@ -92,6 +97,10 @@ ZEND_FUNCTION(fastcgi_finish_request) {
   end_response(*ctx);
   RETURN_TRUE;
 }
+
+// fpm_main.stub.php: function fpm_get_status(): array|false
+ZEND_BEGIN_ARG_WITH_RETURN_TYPE_MASK_EX(arginfo_fpm_get_status, 0, 0, MAY_BE_ARRAY | MAY_BE_FALSE)
+ZEND_END_ARG_INFO()
 
 ZEND_BEGIN_ARG_WITH_RETURN_TYPE_INFO_EX(arginfo_apache_request_headers, 0, 0, IS_ARRAY, 0)
 ZEND_END_ARG_INFO()
@@ -114,7 +123,8 @@ const zend_function_entry extension_functions[] = {
     ZEND_FE(zfpm_worker_info, arginfo_zfpm_worker_info)
         ZEND_FE(fastcgi_finish_request, arginfo_fastcgi_finish_request)
             ZEND_FE(apache_request_headers, arginfo_apache_request_headers) ZEND_FALIAS(
-                getallheaders, apache_request_headers, arginfo_apache_request_headers) ZEND_FE_END};
+                getallheaders, apache_request_headers, arginfo_apache_request_headers)
+                ZEND_FE(fpm_get_status, arginfo_fpm_get_status) ZEND_FE_END};
 
 PHP_MINIT_FUNCTION(zfpm) {
   REGISTER_INI_ENTRIES();

@@ -4,16 +4,21 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 
 #include "environment.hpp"
 #include "executor.hpp"
+#include "pool_ini.hpp"
+#include "pool_process.hpp"
+#include "pool_status.hpp"
 #include "request_context.hpp"
 #include "request_info.hpp"
 #include "sapi.hpp"
 #include "thread_state.hpp"
+#include "watchdog.hpp"
 
 extern "C" {
 #include <TSRM.h>
@@ -28,6 +33,15 @@ RuntimeSettings settings_;
 ExecutorSettings executor_settings_;
 char* ini_entries_ = nullptr;
 char* ini_path_ = nullptr;
+char executable_[PATH_MAX] = {};
+
+// php-fpm passes argv[0]: PHP_BINARY, and the binary's directory is on php.ini's search path.
+char* executable_location() {
+  ssize_t length = ::readlink("/proc/self/exe", executable_, sizeof executable_ - 1);
+  if (length <= 0) return nullptr;
+  executable_[length] = '\0';
+  return executable_;
+}
 
 // INI that zfpm supplies before the user's -d: opcache is part of the server, as in php-fpm
 // packages; php.ini and -d still override its settings.
@@ -56,11 +70,18 @@ void ini_defaults(HashTable* configuration) {
 }
 
 // A worker's PHP context: globals, GINITs, copied INI and function tables, then this thread's
-// own putenv/getenv/setlocale/opcache_reset.
-void start_context() {
+// own putenv/getenv/setlocale/opcache_reset, and the watchdog's handle on its globals.
+void start_context(unsigned worker_id) {
   (void)ts_resource(0);
   environment::override_functions();
   thread_state::override_functions();
+  watchdog::attach_thread(worker_id, static_cast<long>(::syscall(SYS_gettid)));
+}
+
+// The watchdog lets go of the thread's globals before they are freed.
+void free_context() {
+  watchdog::detach_thread();
+  ts_free_thread();
 }
 
 }  // namespace
@@ -69,7 +90,6 @@ bool startup(const RuntimeSettings& settings) {
   settings_ = settings;
   executor_settings_ = {.document_root = settings.document_root,
                         .limit_extensions = parse_limit_extensions(settings.pool.security_limit_extensions)};
-  environment::startup();
   std::signal(SIGPIPE, SIG_IGN);  // fpm_main.c does the same; write errors are handled per call
   php_tsrm_startup();
   sapi_startup(&sapi);
@@ -80,26 +100,36 @@ bool startup(const RuntimeSettings& settings) {
   sapi.php_ini_ignore = settings.no_php_ini ? 1 : 0;
   sapi.ini_defaults = ini_defaults;
   sapi.php_ini_ignore_cwd = 1;  // as php-fpm: never a php.ini from the current directory
+  sapi.executable_location = executable_location();
   if (!settings.php_ini.empty()) {
     ini_path_ = strdup(settings.php_ini.c_str());
     sapi.php_ini_path_override = ini_path_;
   }
+  pool_ini::prepare(settings.pool);  // applied at the end of module startup
   if (sapi.startup(&sapi) == FAILURE) {
     spdlog::error("PHP module startup failed");
     return false;
   }
+  // Scripts see the pool's environment (prepare_process), snapshot for $_SERVER and getenv().
+  pool_process::apply_environment();
+  environment::startup();
 #ifndef ZFPM_SANITIZER_BUILD
   if (!zend_get_extension("Zend OPcache")) {
     spdlog::warn("opcache is not loaded: every request compiles its scripts again");
   }
 #endif
+  // request_terminate_timeout and the slowlog; after module startup, which resets
+  // zend_interrupt_function, and before any worker.
+  watchdog::start(settings.pool);
   return true;
 }
 
 void shutdown() {
+  watchdog::stop();
   php_module_shutdown();
   sapi_shutdown();
   tsrm_shutdown();
+  pool_ini::clear();
   std::free(ini_entries_);
   std::free(ini_path_);
   ini_entries_ = nullptr;
@@ -108,11 +138,13 @@ void shutdown() {
 
 void serve(pool::WorkerPool& pool, unsigned worker_id) {
   thread_state::confine_thread();
-  start_context();
+  start_context(worker_id);
   WorkerIdentity identity{worker_id, static_cast<long>(::syscall(SYS_gettid)), 0};
+  pool_status::worker_started(settings_, pool.size(), worker_id, identity.tid);
   fcgi::OutputSink sink;
   pool::Job job;
   while (pool.next(job)) {
+    pool_status::request_accepted(worker_id);
     try {
       ++identity.requests;
       RequestContext ctx;
@@ -123,16 +155,18 @@ void serve(pool::WorkerPool& pool, unsigned worker_id) {
       if (!execute(ctx, executor_settings_)) {
         // A bailout escaped: this context may hold half-torn-down state. A fresh one, as
         // FrankenPHP does for an "unhealthy" thread; the process and the other workers go on.
-        ts_free_thread();
-        start_context();
+        free_context();
+        start_context(worker_id);
       }
     } catch (const std::exception& e) {
       spdlog::error("worker {}: request failed: {}", worker_id, e.what());
       if (sink.active()) sink.end(255);
     }
+    pool_status::request_idle(worker_id);
     job = pool::Job{};
   }
-  ts_free_thread();
+  pool_status::worker_stopped(worker_id);
+  free_context();
 }
 
 std::string version_text() {

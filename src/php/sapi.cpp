@@ -16,6 +16,7 @@
 #include "environment.hpp"
 #include "fastcgi_log.hpp"
 #include "request_context.hpp"
+#include "user_ini.hpp"
 
 extern "C" {
 #include <main/http_status_codes.h>
@@ -186,6 +187,13 @@ void on_log_message(const char* message, int) {
   }
 }
 
+// fpm_main.c: sapi_cgi_activate — php.ini's [HOST=]/[PATH=] sections and the .user.ini files.
+int on_activate() {
+  RequestContext* ctx = current();
+  if (ctx) user_ini::activate(*ctx);
+  return SUCCESS;
+}
+
 int on_deactivate() {
   // The client gets its END_REQUEST before PHP frees the request's memory (fpm_main.c does the
   // same in sapi_cgi_deactivate). Its application status is the script's exit status (exit(3)
@@ -208,7 +216,7 @@ sapi_module_struct sapi = {
     const_cast<char*>("FPM/FastCGI"),  // pretty_name
     on_startup,
     php_module_shutdown_wrapper,
-    nullptr,  // activate
+    on_activate,
     on_deactivate,
     on_ub_write,
     on_flush,

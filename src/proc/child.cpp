@@ -15,6 +15,8 @@
 #include "credentials.hpp"
 #include "signals.hpp"
 #include "zfpm/net/server.hpp"
+#include "zfpm/obs/access_log.hpp"
+#include "zfpm/obs/log.hpp"
 #include "zfpm/php/runtime.hpp"
 #include "zfpm/pool/worker_pool.hpp"
 
@@ -68,10 +70,17 @@ int run_child(const ChildSetup& setup) {
   std::promise<Stop> stop;
   bool stop_set = false;
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGQUIT);
+  signals.add(SIGUSR1);
   std::function<void(const asio::error_code&, int)> on_signal =
       [&](const asio::error_code& ec, int signal) {
         if (ec) return;
-        if (!stop_set) {
+        if (signal == SIGUSR1) {
+          // Log rotation: the master reopened its error log; this process holds its own
+          // descriptors for it and for the pool's access log.
+          std::string error;
+          if (!obs::reopen_log(&error)) spdlog::error("unable to re-opened error log file: {}", error);
+          obs::reopen_access_log();
+        } else if (!stop_set) {
           stop_set = true;
           stop.set_value(signal == SIGQUIT ? Stop::Graceful : Stop::Now);
         }
@@ -84,6 +93,7 @@ int run_child(const ChildSetup& setup) {
       {.workers = static_cast<unsigned>(plan.config.pm.max_children), .stack_bytes = 8u << 20},
       [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
+  server.set_on_busy(php::note_max_children_reached);
   for (const auto& [fd, name] : setup.sockets) {
     if (!server.adopt(fd, name)) {
       spdlog::error("[pool {}] cannot accept on inherited socket {} (fd {})", plan.config.name,
@@ -96,6 +106,7 @@ int run_child(const ChildSetup& setup) {
                                .ini_defines = options.ini_defines,
                                .document_root = plan.document_root,
                                .pool = plan.config};
+  php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
   if (!php::startup(runtime)) return kExitSoftware;
   // Workers only now: each copies the engine's tables as module startup left them.
   if (!workers.start()) {

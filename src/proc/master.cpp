@@ -411,13 +411,9 @@ class Master {
     } else {
       spdlog::error("unable to re-opened error log file: {}", error);
     }
-    bool access_logs = std::any_of(plan_.pools.begin(), plan_.pools.end(),
-                                   [](const PoolPlan& p) { return p.config.access.log.has_value(); });
-    if (access_logs) {
-      // Each child owns its pool's access log and reopens it itself.
-      signal_children(SIGUSR1);
-      spdlog::info("access log file re-opened");
-    }
+    // Each child reopens its own descriptors: the error log's, and its pool's access log (with
+    // php-fpm's "access log file re-opened").
+    signal_children(SIGUSR1);
   }
 
   void reload() {

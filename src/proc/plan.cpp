@@ -9,6 +9,7 @@
 #include "credentials.hpp"
 #include "zfpm/config/dump.hpp"
 #include "zfpm/config/loader.hpp"
+#include "zfpm/obs/access_format.hpp"
 
 namespace zfpm::proc {
 namespace {
@@ -52,6 +53,7 @@ config::Config quick_start_config(const cli::Options& options) {
   pool.pm.style = config::PmStyle::Static;
   pool.pm.max_children = static_cast<int>(options.workers);
   pool.security_limit_extensions = options.security_limit_extensions;
+  pool.clear_env = false;  // the quick start's scripts see zfpm's own environment
   if (!options.root.empty()) pool.chdir = options.root;
   config.pools.push_back(std::move(pool));
   return config;
@@ -90,6 +92,16 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
     pool_plan.addresses.push_back(std::get<net::ListenAddress>(address));
   }
   if (!quick && !apply_listen(pool, pool_plan.server.listen)) return false;
+  // As fpm_conf_post_process: a format is checked when there is an access log to write it to.
+  if (pool.access.log && pool.access.format) {
+    std::string error;
+    if (!obs::parse_access_format(*pool.access.format, &error)) {
+      spdlog::warn("{}", error);  // php-fpm's words (fpm_log.c), which name no pool
+      spdlog::error("[pool {}] wrong format for access.format '{}'", pool.name,
+                    *pool.access.format);
+      return false;
+    }
+  }
   pool_plan.server.connection.max_workers = static_cast<unsigned>(pool.pm.max_children);
   pool_plan.document_root = options.root;
   // The quick start runs as whoever started it, as `php -S` does; the root check is for pools.

@@ -15,6 +15,9 @@ struct Request {
   bool keep_conn = false;
   Params params;
   Body body;  // the whole STDIN stream
+  // The socket peer's IP as php-fpm's access log prints it (%R): IPv4-mapped addresses as IPv4,
+  // "" for a Unix socket. Set by net/, not by the parser.
+  std::string client_ip;
 };
 
 }  // namespace zfpm::fcgi

@@ -4,6 +4,7 @@
 // stops accepting and clients wait in the kernel's listen backlog.
 #include <asio.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,6 +29,8 @@ class Server {
   bool listen(const ListenAddress& address);
   // Accepts on a socket bound by the master (Listener::adopt). False when it is not a socket.
   bool adopt(int fd, std::string name);
+  // Called (on the I/O thread) each time a client is left waiting because every worker is busy.
+  void set_on_busy(std::function<void()> on_busy) { on_busy_ = std::move(on_busy); }
   // Starts accepting on every bound address.
   void start();
   // Stops accepting; open connections are closed when the I/O context is torn down.
@@ -49,6 +52,7 @@ class Server {
   ConnectionShared shared_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::weak_ptr<Connection>> connections_;  // for quiet(); pruned as they go
+  std::function<void()> on_busy_;
   // When each kind of refusal was last logged: a full server says so, but not per accept.
   using Clock = std::chrono::steady_clock;
   Clock::time_point last_busy_log_{};
