@@ -1,5 +1,7 @@
 #include "zfpm/obs/scoreboard.hpp"
 
+#include <algorithm>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -41,20 +43,22 @@ void thread_cpu_seconds(double& user, double& system) {
   system = seconds(usage.ru_stime);
 }
 
-Scoreboard::Scoreboard(std::string pool, std::string process_manager, unsigned workers)
+Scoreboard::Scoreboard(std::string pool, std::string process_manager, unsigned workers,
+                       unsigned prepared)
     : pool_(std::move(pool)),
       process_manager_(std::move(process_manager)),
       start_epoch_(std::time(nullptr)) {
-  // Every worker counts as an idle process from the start, as a static pool's children do once
-  // forked: the threads come up right after, and a status request must not see fewer.
+  // The pool's first workers count as idle processes from the start, as a static pool's children
+  // do once forked: the threads come up right after, and a status request must not see fewer.
+  prepared = std::min(prepared, workers);
   slots_.reserve(workers);
   for (unsigned i = 0; i < workers; ++i) {
     auto slot = std::make_unique<Slot>();
-    slot->used = true;
+    slot->used = i < prepared;
     slot->start_epoch = start_epoch_;
     slots_.push_back(std::move(slot));
   }
-  idle_.store(static_cast<int>(workers), std::memory_order_relaxed);
+  idle_.store(static_cast<int>(prepared), std::memory_order_relaxed);
 }
 
 void Scoreboard::add_active(int delta) {

@@ -1,5 +1,7 @@
 #include "pool_status.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -37,7 +39,14 @@ void create(const RuntimeSettings& settings, unsigned workers) {
   auto* created = new PoolState;
   const auto& pool = settings.pool;
   const char* pm = pool.pm.style ? config::to_string(*pool.pm.style) : "static";
-  created->scoreboard = std::make_unique<obs::Scoreboard>(pool_name(settings), pm, workers);
+  unsigned prepared = workers;  // static: every thread starts with the pool
+  if (pool.pm.style == config::PmStyle::Dynamic) {
+    prepared = static_cast<unsigned>(std::max(pool.pm.start_servers, 0));
+  } else if (pool.pm.style == config::PmStyle::Ondemand) {
+    prepared = 0;
+  }
+  created->scoreboard =
+      std::make_unique<obs::Scoreboard>(pool_name(settings), pm, workers, prepared);
   created->suppress_paths = pool.access.suppress_path;
   created->endpoints.status_path = pool.pm.status_path.value_or("");
   created->endpoints.ping_path = pool.ping.path.value_or("");

@@ -164,6 +164,9 @@ void serve(pool::WorkerPool& pool, unsigned worker_id) {
     }
     pool_status::request_idle(worker_id);
     job = pool::Job{};
+    // pm.max_requests: this thread and its PHP context go; the pool starts a fresh thread.
+    const auto max_requests = settings_.pool.pm.max_requests;
+    if (max_requests > 0 && identity.requests >= static_cast<std::uint64_t>(max_requests)) break;
   }
   pool_status::worker_stopped(worker_id);
   free_context();

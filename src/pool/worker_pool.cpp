@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace zfpm::pool {
@@ -9,21 +10,28 @@ namespace {
 
 // Whether this worker thread holds a job from next(): it is done with it when it asks again.
 thread_local bool t_holding_job = false;
+// Whether this thread leaves because the pool asked it to: it is not replaced.
+thread_local bool t_retired = false;
+
+constexpr auto kMaintenanceTick = std::chrono::seconds(1);
 
 }  // namespace
 
 WorkerPool::WorkerPool(Settings settings, WorkerBody body)
-    : settings_(settings), body_(std::move(body)) {}
+    : settings_(settings), body_(std::move(body)), id_taken_(settings.workers, false) {}
 
 WorkerPool::~WorkerPool() { stop(std::chrono::seconds(0)); }
 
 void* WorkerPool::thread_main(void* arg) {
   auto* thread = static_cast<Thread*>(arg);
   WorkerPool& pool = *thread->pool;
+  const unsigned id = thread->id;
+  delete thread;
+  t_retired = false;
   try {
-    pool.body_(thread->id);
+    pool.body_(id);
   } catch (const std::exception& e) {
-    spdlog::error("worker {} stopped: {}", thread->id, e.what());
+    spdlog::error("worker {} stopped: {}", id, e.what());
   }
   if (t_holding_job) {
     t_holding_job = false;
@@ -31,43 +39,105 @@ void* WorkerPool::thread_main(void* arg) {
   }
   std::lock_guard lock(pool.mutex_);
   --pool.running_;
+  pool.id_taken_[id - 1] = false;
+  pool.finished_.push_back(pthread_self());
+  // A thread that left on its own (pm.max_requests, or an error) is replaced; one the pool
+  // retired is not.
+  if (!pool.stopping_ && !t_retired) pool.spawn_locked();
   pool.worker_left_.notify_all();
   return nullptr;
 }
 
-bool WorkerPool::start() {
+bool WorkerPool::spawn_locked() {
+  unsigned id = 0;
+  for (unsigned i = 0; i < id_taken_.size(); ++i) {
+    if (!id_taken_[i]) {
+      id = i + 1;
+      break;
+    }
+  }
+  if (id == 0) return false;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, settings_.stack_bytes);
-  bool ok = true;
-  for (unsigned id = 1; id <= settings_.workers; ++id) {
-    auto thread = std::make_unique<Thread>(Thread{this, id});
-    {
-      std::lock_guard lock(mutex_);
-      ++running_;
-    }
-    int rc = pthread_create(&thread->handle, &attr, &WorkerPool::thread_main, thread.get());
-    if (rc != 0) {
-      std::lock_guard lock(mutex_);
-      --running_;
-      spdlog::error("unable to create worker thread {}: {}", id, std::strerror(rc));
-      ok = false;
-      break;
-    }
-    thread->started = true;
-    threads_.push_back(std::move(thread));
-  }
+  auto* thread = new Thread{this, id};
+  int rc = pthread_create(&thread->handle, &attr, &WorkerPool::thread_main, thread);
   pthread_attr_destroy(&attr);
-  return ok;
+  if (rc != 0) {
+    delete thread;
+    spdlog::error("unable to create worker thread {}: {}", id, std::strerror(rc));
+    return false;
+  }
+  id_taken_[id - 1] = true;
+  ++running_;
+  ++spawned_in_window_;
+  return true;
+}
+
+bool WorkerPool::start() {
+  unsigned first = settings_.workers;
+  if (settings_.mode == PmMode::Dynamic) first = std::min(settings_.start_servers, settings_.workers);
+  if (settings_.mode == PmMode::Ondemand) first = 0;
+  std::lock_guard lock(mutex_);
+  for (unsigned i = 0; i < first; ++i) {
+    if (!spawn_locked()) return false;
+  }
+  return true;
+}
+
+void WorkerPool::forget_locked(Waiter& waiter) {
+  std::erase(idle_waiters_, &waiter);
+}
+
+void WorkerPool::maintain_locked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - spawn_window_ >= kMaintenanceTick) {
+    spawn_window_ = now;
+    spawned_in_window_ = 0;
+    // Surplus idle threads leave, once a tick (php-fpm's maintenance runs once a second); the
+    // least recently used go first.
+    std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
+                              ? idle_waiters_.size() - settings_.max_spare_servers
+                              : 0;
+    for (std::size_t i = 0; i < surplus; ++i) {
+      Waiter* waiter = idle_waiters_[i];
+      waiter->retire = true;
+      waiter->wake.notify_one();
+    }
+    idle_waiters_.erase(idle_waiters_.begin(),
+                        idle_waiters_.begin() + static_cast<std::ptrdiff_t>(surplus));
+  }
+  std::size_t idle = idle_waiters_.size();
+  while (idle < settings_.min_spare_servers && spawned_in_window_ < settings_.max_spawn_rate &&
+         running_ < settings_.workers && spawn_locked()) {
+    ++idle;  // it will be idle as soon as it runs
+  }
 }
 
 bool WorkerPool::submit(Job job) {
+  std::vector<pthread_t> finished;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
-    queue_.push_back(std::move(job));
+    finished.swap(finished_);
+    if (!idle_waiters_.empty()) {
+      // Straight to the most recently idle worker.
+      Waiter* waiter = idle_waiters_.back();
+      idle_waiters_.pop_back();
+      waiter->job = std::move(job);
+      waiter->has_job = true;
+      waiter->wake.notify_one();
+    } else {
+      queue_.push_back(std::move(job));
+      // Nobody idle: another thread, if the mode starts them on demand.
+      if (settings_.mode != PmMode::Static && running_ < settings_.workers &&
+          (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate)) {
+        spawn_locked();
+      }
+    }
+    if (settings_.mode == PmMode::Dynamic) maintain_locked();
   }
-  job_ready_.notify_one();
+  for (auto handle : finished) pthread_join(handle, nullptr);  // they have left already
   return true;
 }
 
@@ -77,27 +147,68 @@ bool WorkerPool::next(Job& job) {
     if (on_job_done_) on_job_done_();
   }
   std::unique_lock lock(mutex_);
-  job_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
   if (stopping_) return false;
-  job = std::move(queue_.front());
-  queue_.pop_front();
-  t_holding_job = true;
-  return true;
+  if (!queue_.empty()) {
+    job = std::move(queue_.front());
+    queue_.pop_front();
+    t_holding_job = true;
+    return true;
+  }
+  Waiter waiter;
+  idle_waiters_.push_back(&waiter);
+  const auto idle_since = std::chrono::steady_clock::now();
+  while (!waiter.has_job && !waiter.retire && !stopping_) {
+    switch (settings_.mode) {
+      case PmMode::Static:
+        waiter.wake.wait(lock);
+        break;
+      case PmMode::Dynamic:
+        waiter.wake.wait_for(lock, kMaintenanceTick);
+        if (!waiter.has_job && !waiter.retire) maintain_locked();
+        break;
+      case PmMode::Ondemand:
+        waiter.wake.wait_until(lock, idle_since + settings_.idle_timeout);
+        if (!waiter.has_job && !stopping_ &&
+            std::chrono::steady_clock::now() >= idle_since + settings_.idle_timeout) {
+          waiter.retire = true;  // pm.process_idle_timeout
+          forget_locked(waiter);
+        }
+        break;
+    }
+  }
+  if (waiter.has_job) {
+    job = std::move(waiter.job);
+    t_holding_job = true;
+    if (settings_.mode == PmMode::Dynamic) maintain_locked();
+    return true;
+  }
+  forget_locked(waiter);
+  if (waiter.retire) t_retired = true;
+  return false;
+}
+
+unsigned WorkerPool::threads() const {
+  std::lock_guard lock(mutex_);
+  return running_;
+}
+
+unsigned WorkerPool::idle() const {
+  std::lock_guard lock(mutex_);
+  return static_cast<unsigned>(idle_waiters_.size());
 }
 
 bool WorkerPool::stop(std::chrono::steady_clock::duration grace) {
   std::deque<Job> dropped;
+  std::vector<pthread_t> finished;
   {
     std::unique_lock lock(mutex_);
     stopping_ = true;
     dropped.swap(queue_);
-    job_ready_.notify_all();
+    for (Waiter* waiter : idle_waiters_) waiter->wake.notify_one();
     if (!worker_left_.wait_for(lock, grace, [&] { return running_ == 0; })) return false;
+    finished.swap(finished_);
   }
-  for (auto& thread : threads_) {
-    if (thread->started) pthread_join(thread->handle, nullptr);
-    thread->started = false;
-  }
+  for (auto handle : finished) pthread_join(handle, nullptr);
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <asio.hpp>
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -32,6 +33,23 @@ constexpr auto kStopGrace = std::chrono::seconds(10);
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
 enum class Stop { Now, Graceful };
+
+// pm.* as worker threads (docs/process-model.md).
+pool::WorkerPool::Settings pool_settings(const config::PoolConfig::Pm& pm) {
+  auto count = [](int n) { return static_cast<unsigned>(std::max(n, 0)); };
+  pool::WorkerPool::Settings settings;
+  settings.workers = count(pm.max_children);
+  settings.stack_bytes = 8u << 20;
+  settings.mode = pm.style == config::PmStyle::Dynamic    ? pool::PmMode::Dynamic
+                  : pm.style == config::PmStyle::Ondemand ? pool::PmMode::Ondemand
+                                                          : pool::PmMode::Static;
+  settings.start_servers = count(pm.start_servers);
+  settings.min_spare_servers = count(pm.min_spare_servers);
+  settings.max_spare_servers = count(pm.max_spare_servers);
+  settings.max_spawn_rate = std::max(1u, count(pm.max_spawn_rate));
+  settings.idle_timeout = pm.process_idle_timeout;
+  return settings;
+}
 
 // For the paths where threads may still run PHP: no destructors, no atexit.
 [[noreturn]] void leave(int code) {
@@ -89,9 +107,8 @@ int run_child(const ChildSetup& setup) {
   signals.async_wait(on_signal);
   unblock_signals();
 
-  pool::WorkerPool workers(
-      {.workers = static_cast<unsigned>(plan.config.pm.max_children), .stack_bytes = 8u << 20},
-      [&workers](unsigned id) { php::serve(workers, id); });
+  pool::WorkerPool workers(pool_settings(plan.config.pm),
+                           [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
   server.set_on_busy(php::note_max_children_reached);
   for (const auto& [fd, name] : setup.sockets) {

@@ -71,8 +71,10 @@ struct PoolSnapshot {
 
 class Scoreboard {
  public:
-  // Every slot starts in use and Idle: the pool's workers are its processes.
-  Scoreboard(std::string pool, std::string process_manager, unsigned workers);
+  // `workers` slots (pm.max_children); the first `prepared` of them count as idle from the start
+  // (the threads the pool starts with: all for static, start_servers for dynamic, none for
+  // ondemand), the others once their thread starts.
+  Scoreboard(std::string pool, std::string process_manager, unsigned workers, unsigned prepared);
   Scoreboard(const Scoreboard&) = delete;
   Scoreboard& operator=(const Scoreboard&) = delete;
 

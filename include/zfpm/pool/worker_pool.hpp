@@ -27,11 +27,20 @@ struct Job {
 // false, then tear the context down. Provided by php/.
 using WorkerBody = std::function<void(unsigned worker_id)>;
 
+// php-fpm's process managers, as threads (pm = static | dynamic | ondemand).
+enum class PmMode { Static, Dynamic, Ondemand };
+
 class WorkerPool {
  public:
   struct Settings {
-    unsigned workers = 4;
+    unsigned workers = 4;  // pm.max_children: at most this many threads, ids 1..workers
     std::size_t stack_bytes = 8u << 20;
+    PmMode mode = PmMode::Static;
+    unsigned start_servers = 0;      // dynamic: threads at start
+    unsigned min_spare_servers = 0;  // dynamic: fewer idle threads than this: start more
+    unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: retire some
+    unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
+    std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
   };
 
   WorkerPool(Settings settings, WorkerBody body);
@@ -39,7 +48,8 @@ class WorkerPool {
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
-  // Starts the threads; false (and logged) when a thread cannot be created.
+  // Starts the first threads (static: all; dynamic: start_servers; ondemand: none); false (and
+  // logged) when a thread cannot be created.
   bool start();
 
   // Called on a worker thread each time a worker is done with a job (it asks for the next one, or
@@ -47,39 +57,64 @@ class WorkerPool {
   void set_on_job_done(std::function<void()> on_job_done) { on_job_done_ = std::move(on_job_done); }
 
   // From the I/O thread. False when the pool is stopping (the job is dropped). The front end
-  // (net/admission.hpp) bounds how many jobs wait here.
+  // (net/admission.hpp) bounds how many jobs wait here. Starts a thread when the mode asks for one.
   bool submit(Job job);
 
-  // From a worker thread: waits for the next job; false when the pool is stopping.
+  // From a worker thread: waits for the next job; false when the pool is stopping or this thread
+  // is to leave (ondemand idle timeout, dynamic surplus of idle threads). A body that returns
+  // for its own reasons (pm.max_requests) is replaced by a new thread at once.
   bool next(Job& job);
 
   // Stops handing out jobs; running ones finish. Waits until every worker has left its body, up
   // to the deadline; true when all have (and are joined).
   bool stop(std::chrono::steady_clock::duration grace);
 
+  // pm.max_children: the id range, and the scoreboard's slot count.
   unsigned size() const { return settings_.workers; }
+  // Threads alive now, and how many of them wait for a job.
+  unsigned threads() const;
+  unsigned idle() const;
 
  private:
   static void* thread_main(void* arg);
+  // With the lock held: starts a thread with the lowest free id; false when none is free or
+  // pthread_create fails (logged).
+  bool spawn_locked();
+  // dynamic: once a second at most, start threads while idle < min_spare, retire while idle >
+  // max_spare (php-fpm's fpm_pctl_perform_idle_server_maintenance, per event here).
+  void maintain_locked();
 
   struct Thread {
     WorkerPool* pool;
     unsigned id;
     pthread_t handle{};
-    bool started = false;
   };
+
+  // An idle worker waiting in next(). Jobs go to the most recently idle one (LIFO): its caches
+  // are warm, and the others stay idle long enough to be retired.
+  struct Waiter {
+    std::condition_variable wake;
+    Job job;
+    bool has_job = false;
+    bool retire = false;
+  };
+  // With the lock held: the waiter leaves the idle list (timeout, stop).
+  void forget_locked(Waiter& waiter);
 
   Settings settings_;
   WorkerBody body_;
   std::function<void()> on_job_done_;
-  std::vector<std::unique_ptr<Thread>> threads_;
 
-  std::mutex mutex_;
-  std::condition_variable job_ready_;
+  mutable std::mutex mutex_;
   std::condition_variable worker_left_;
-  std::deque<Job> queue_;
+  std::deque<Job> queue_;       // jobs no idle worker could take at once, oldest first
+  std::vector<Waiter*> idle_waiters_;  // most recently idle last
+  std::vector<bool> id_taken_;            // by id - 1
+  std::vector<pthread_t> finished_;       // left their body, not joined yet
   bool stopping_ = false;
-  unsigned running_ = 0;
+  unsigned running_ = 0;                  // threads inside thread_main
+  std::chrono::steady_clock::time_point spawn_window_{};
+  unsigned spawned_in_window_ = 0;
 };
 
 }  // namespace zfpm::pool

@@ -5,7 +5,7 @@
 using namespace zfpm::obs;
 
 TEST_CASE("a request moves its worker from idle to active and counts as accepted") {
-  Scoreboard board("www", "static", 3);
+  Scoreboard board("www", "static", 3, 3);
   board.worker_started(0, 11);
   board.worker_started(1, 12);
   auto s = board.snapshot(true);
@@ -44,7 +44,7 @@ TEST_CASE("a request moves its worker from idle to active and counts as accepted
 }
 
 TEST_CASE("max active processes keeps the highest concurrency seen") {
-  Scoreboard board("www", "static", 2);
+  Scoreboard board("www", "static", 2, 2);
   board.worker_started(0, 1);
   board.worker_started(1, 2);
   board.request_accepted(0);
@@ -60,7 +60,7 @@ TEST_CASE("max active processes keeps the highest concurrency seen") {
 }
 
 TEST_CASE("slow requests and max children reached are counted from outside") {
-  Scoreboard board("www", "dynamic", 1);
+  Scoreboard board("www", "dynamic", 1, 1);
   board.note_slow_request();
   board.note_slow_request();
   board.note_max_children_reached();
@@ -71,7 +71,7 @@ TEST_CASE("slow requests and max children reached are counted from outside") {
 }
 
 TEST_CASE("a stopped worker leaves the counts") {
-  Scoreboard board("www", "static", 2);
+  Scoreboard board("www", "static", 2, 2);
   board.worker_started(0, 1);
   board.worker_started(1, 2);
   board.request_accepted(1);
@@ -89,9 +89,18 @@ TEST_CASE("a stopped worker leaves the counts") {
 }
 
 TEST_CASE("the listen queue of a socket without TCP_INFO reads 0") {
-  Scoreboard board("www", "static", 1);
+  Scoreboard board("www", "static", 1, 1);
   board.set_listen_socket(0);  // stdin: not a TCP socket
   const auto s = board.snapshot(false);
   CHECK(s.listen_queue == 0);
   CHECK(s.listen_queue_len == 0);
+}
+
+TEST_CASE("a dynamic or ondemand pool counts only the threads it started with, then the others as they start") {
+  Scoreboard board("www", "ondemand", 3, 0);
+  CHECK(board.snapshot(false).idle == 0);
+  board.worker_started(1, 4242);
+  CHECK(board.snapshot(false).idle == 1);
+  board.worker_stopped(1);
+  CHECK(board.snapshot(false).idle == 0);
 }

@@ -1,0 +1,109 @@
+// pm = static | dynamic | ondemand as worker threads, and pm.max_requests recycling a thread
+// (docs/process-model.md), observed through the status page's process counts and the workers'
+// thread ids.
+#include <doctest/doctest.h>
+
+#include <future>
+#include <regex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "fcgi_client.hpp"
+#include "zfpm_server.hpp"
+
+using namespace zfpm::test;
+
+namespace {
+
+constexpr const char* sleep_php = "<?php usleep((int)$_GET['ms'] * 1000); echo 'slept';";
+constexpr const char* tid_php = "<?php echo zfpm_worker_info()['tid'];";
+
+// "total processes" from the JSON status page (the status request itself is one of them).
+int total_processes(const ZfpmServer& server) {
+  auto connection = server.connect();
+  auto response = connection.request(params_for("/status", {.query = "json"}));
+  std::smatch match;
+  static const std::regex total(R"re("total processes":(\d+))re");
+  if (!std::regex_search(response.body, match, total)) return -1;
+  return std::stoi(match[1]);
+}
+
+// Polls until `predicate(total)` holds or the bound passes; the last total seen.
+template <typename Predicate>
+int wait_for_total(const ZfpmServer& server, Predicate predicate, std::chrono::seconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  int total = total_processes(server);
+  while (!predicate(total) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    total = total_processes(server);
+  }
+  return total;
+}
+
+std::vector<std::future<std::string>> sleepers(const ZfpmServer& server, const std::string& script,
+                                               int n, int ms) {
+  std::vector<std::future<std::string>> requests;
+  for (int i = 0; i < n; ++i) {
+    requests.push_back(std::async(std::launch::async, [&server, script, ms] {
+      try {
+        return server.get(script, "ms=" + std::to_string(ms)).body;
+      } catch (const std::exception& e) {
+        return std::string(e.what());
+      }
+    }));
+  }
+  return requests;
+}
+
+}  // namespace
+
+TEST_CASE("pm = ondemand starts threads under load and retires them after process_idle_timeout") {
+  ZfpmServer server({.workers = 6,
+                     .pool_config = "pm = ondemand\npm.process_idle_timeout = 1s\n"
+                                    "pm.status_path = /status\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto slow = server.script("sleep.php", sleep_php);
+  // Only the status request's own thread exists at first.
+  CHECK(total_processes(server) == 1);
+  auto requests = sleepers(server, slow, 4, 1500);
+  CHECK(wait_for_total(server, [](int t) { return t >= 5; }, 5s) >= 5);
+  for (auto& request : requests) CHECK(request.get() == "slept");
+  // Idle for more than process_idle_timeout: back to the thread answering.
+  CHECK(wait_for_total(server, [](int t) { return t <= 1; }, 6s) == 1);
+}
+
+TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_spare_servers") {
+  ZfpmServer server({.workers = 8,
+                     .pool_config = "pm = dynamic\npm.start_servers = 2\n"
+                                    "pm.min_spare_servers = 1\npm.max_spare_servers = 2\n"
+                                    "pm.status_path = /status\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto slow = server.script("sleep.php", sleep_php);
+  CHECK(total_processes(server) == 2);
+  auto requests = sleepers(server, slow, 5, 1500);
+  CHECK(wait_for_total(server, [](int t) { return t >= 6; }, 5s) >= 6);
+  for (auto& request : requests) CHECK(request.get() == "slept");
+  // Idle again: surplus threads leave, down to max_spare_servers idle ones (plus the status
+  // request's, which is busy while it counts).
+  CHECK(wait_for_total(server, [](int t) { return t <= 3; }, 6s) <= 3);
+}
+
+TEST_CASE("pm.max_requests recycles a worker thread without failing a request") {
+  ZfpmServer server({.workers = 1, .pool_config = "pm.max_requests = 3\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto tid = server.script("tid.php", tid_php);
+  std::vector<std::string> tids;
+  for (int i = 0; i < 9; ++i) {
+    auto response = server.get(tid);
+    REQUIRE(response.status == 200);
+    tids.push_back(response.body);
+  }
+  // Three requests per thread, then a new thread (a new PHP context) takes over.
+  for (int i = 0; i < 9; ++i) {
+    CAPTURE(i);
+    if (i % 3 != 0) CHECK(tids[i] == tids[i - 1]);
+    if (i > 0 && i % 3 == 0) CHECK(tids[i] != tids[i - 1]);
+  }
+  CHECK(std::set<std::string>(tids.begin(), tids.end()).size() == 3);
+}
