@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -88,6 +89,7 @@ class Master {
       if (daemon_fd_ < 0) return fail(kExitSoftware);
       detach_stdio(*log_fd);
     }
+    if (!apply_global_limits()) return fail(kExitConfig);
     if (!open_sockets(plan_, sockets_)) return fail(kExitConfig);
     const auto& pid_file = plan_.config.global.pid;
     if (pid_file && !write_pid_file(*pid_file)) return fail(kExitConfig);
@@ -137,6 +139,38 @@ class Master {
       return std::nullopt;
     }
     return fd;
+  }
+
+  // [global] rlimit_files, rlimit_core and process.priority, on the master: its children inherit
+  // them, and a pool's own settings apply on top (fpm_unix_init_main).
+  bool apply_global_limits() {
+    const auto& global = plan_.config.global;
+    auto set = [](int resource, int value) {
+      rlimit limit{};
+      limit.rlim_cur = limit.rlim_max = value < 0 ? RLIM_INFINITY : static_cast<rlim_t>(value);
+      return ::setrlimit(resource, &limit) == 0;
+    };
+    if (global.rlimit_files > 0 && !set(RLIMIT_NOFILE, global.rlimit_files)) {
+      spdlog::error("failed to set rlimit_files for this pool. Please check your system limits or "
+                    "decrease rlimit_files. setrlimit(RLIMIT_NOFILE, {}): {}",
+                    global.rlimit_files, std::strerror(errno));
+      return false;
+    }
+    if (global.rlimit_core != 0 && !set(RLIMIT_CORE, global.rlimit_core)) {
+      spdlog::error("failed to set rlimit_core for this pool. Please check your system limits or "
+                    "decrease rlimit_core. setrlimit(RLIMIT_CORE, {}): {}",
+                    global.rlimit_core, std::strerror(errno));
+      return false;
+    }
+    if (global.process.priority) {
+      if (::geteuid() != 0) {
+        spdlog::info("'process.priority' directive is ignored when FPM is not running as root");
+      } else if (::setpriority(PRIO_PROCESS, 0, *global.process.priority) != 0) {
+        spdlog::error("Unable to set priority for the master process: {}", std::strerror(errno));
+        return false;
+      }
+    }
+    return true;
   }
 
   int fail(int code) {
