@@ -59,11 +59,14 @@ void on_ini_entry(zval* key, zval* value, zval*, int callback_type, void* arg) {
     log_ini_error(pass.ctx, "unable to set", Z_STRVAL_P(key));
     return;
   }
+  // Set as the system would (any entry may be set), which also locks the entry at this stage
+  // (zend_alter_ini_entry_ex); a PHP_VALUE unlocks it again, as php-fpm's
+  // fpm_php_zend_ini_alter_master leaves it, so that .user.ini and ini_set() still apply
+  // (bug75212). Both are restored at request end (zend_restore_ini_entry: orig_modifiable).
+  const auto modifiable = entry->modifiable;
   if (zend_alter_ini_entry_chars(Z_STR_P(key), Z_STRVAL_P(value), Z_STRLEN_P(value),
-                                 ZEND_INI_SYSTEM, ZEND_INI_STAGE_ACTIVATE) == SUCCESS &&
-      pass.mode == ZEND_INI_SYSTEM) {
-    // Restored with the value at request end (zend_restore_ini_entry: orig_modifiable).
-    entry->modifiable = ZEND_INI_SYSTEM;
+                                 ZEND_INI_SYSTEM, ZEND_INI_STAGE_ACTIVATE) == SUCCESS) {
+    entry->modifiable = pass.mode == ZEND_INI_SYSTEM ? ZEND_INI_SYSTEM : modifiable;
   }
 }
 

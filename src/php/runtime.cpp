@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "environment.hpp"
 #include "executor.hpp"
@@ -137,6 +138,10 @@ void shutdown() {
 }
 
 void serve(pool::WorkerPool& pool, unsigned worker_id) {
+  static std::once_flag replacer;
+  std::call_once(replacer, [&pool] {
+    watchdog::on_lost_worker([&pool](unsigned id) { pool.replace_lost_worker(id); });
+  });
   thread_state::confine_thread();
   start_context(worker_id);
   WorkerIdentity identity{worker_id, static_cast<long>(::syscall(SYS_gettid)), 0};

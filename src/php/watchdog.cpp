@@ -29,7 +29,8 @@ constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 // After the termination is asked for, the wake-up signal is sent again this often (it may have
 // arrived just before the thread entered its blocking call) ...
 constexpr std::int64_t kResendNs = 1'000'000'000;
-// ... and a thread still in the same request this long after is reported as stuck.
+// ... and a thread still in the same request another request_terminate_timeout later (at most
+// this long) is reported as stuck and replaced.
 constexpr std::int64_t kStuckNs = 10'000'000'000;
 constexpr std::size_t kTraceCapacity = 64 * 1024;
 
@@ -40,6 +41,7 @@ std::mutex mutex_;  // slots_, the slots' watchdog fields, the sleep
 std::condition_variable wake_;
 bool stopping_ = false;
 std::vector<std::unique_ptr<Slot>> slots_;
+std::function<void(unsigned)> replace_lost_;  // under mutex_
 // When the watchdog wakes next (steady ns): a request whose first deadline comes earlier
 // wakes it up. Paired with Slot::generation, both sequentially consistent (see scan()).
 std::atomic<std::int64_t> next_wake_{kNever};
@@ -136,15 +138,18 @@ void ask_to_terminate(Slot& slot, std::uint64_t generation, std::int64_t elapsed
     slot.stuck_reported = false;
   } else if (now - slot.last_kill_ns < kResendNs) {
     return;
-  } else if (!slot.stuck_reported && elapsed >= ns(settings_.terminate_timeout) + kStuckNs) {
+  } else if (!slot.stuck_reported &&
+             elapsed >= ns(settings_.terminate_timeout) +
+                            std::min(kStuckNs, ns(settings_.terminate_timeout))) {
     RequestText text = request_text(slot);
     spdlog::error(
         "[pool {}] child {}, script '{}' (request: \"{}\") still running {} sec after "
         "request_terminate_timeout: worker {} (tid {}) is stuck in code that never returns to "
-        "PHP; it is lost until zfpm restarts",
+        "PHP; a new worker thread takes its place",
         settings_.pool, ::getpid(), text.script, text.request,
         elapsed_text(elapsed - ns(settings_.terminate_timeout)), slot.worker_id, slot.tid);
     slot.stuck_reported = true;
+    if (replace_lost_) replace_lost_(slot.worker_id);
   }
   // Again after every resend interval: it also ends shutdown functions that loop after the
   // first fatal error.
@@ -251,6 +256,11 @@ void stop() {
 }
 
 const Settings& settings() { return settings_; }
+
+void on_lost_worker(std::function<void(unsigned worker_id)> replace) {
+  std::lock_guard lock(mutex_);
+  replace_lost_ = std::move(replace);
+}
 
 void attach_thread(unsigned worker_id, long tid) {
   if (!running_) return;

@@ -4,6 +4,7 @@
 // to write its slowlog entry or to die with a fatal error (interrupt.hpp). The worker survives
 // and serves the next request. docs/timeouts.md tells the whole story.
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "watch_slot.hpp"
@@ -29,6 +30,10 @@ void stop();
 
 // The settings start() took (read-only afterwards).
 const Settings& settings();
+
+// Who replaces a worker stuck past request_terminate_timeout (its id); called on the watchdog
+// thread, once per stuck request.
+void on_lost_worker(std::function<void(unsigned worker_id)> replace);
 
 // On a worker thread, right after its PHP context exists (ts_resource) / right before it is
 // freed (ts_free_thread).

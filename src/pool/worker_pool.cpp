@@ -10,6 +10,8 @@ namespace {
 
 // Whether this worker thread holds a job from next(): it is done with it when it asks again.
 thread_local bool t_holding_job = false;
+// This worker thread's id.
+thread_local unsigned t_id = 0;
 // Whether this thread leaves because the pool asked it to: it is not replaced.
 thread_local bool t_retired = false;
 
@@ -28,6 +30,7 @@ void* WorkerPool::thread_main(void* arg) {
   const unsigned id = thread->id;
   delete thread;
   t_retired = false;
+  t_id = id;
   try {
     pool.body_(id);
   } catch (const std::exception& e) {
@@ -148,6 +151,11 @@ bool WorkerPool::next(Job& job) {
   }
   std::unique_lock lock(mutex_);
   if (stopping_) return false;
+  if (auto lost = std::find(lost_.begin(), lost_.end(), t_id); lost != lost_.end()) {
+    lost_.erase(lost);  // back from a request the watchdog gave up on: its replacement stays
+    t_retired = true;
+    return false;
+  }
   if (!queue_.empty()) {
     job = std::move(queue_.front());
     queue_.pop_front();
@@ -185,6 +193,14 @@ bool WorkerPool::next(Job& job) {
   forget_locked(waiter);
   if (waiter.retire) t_retired = true;
   return false;
+}
+
+void WorkerPool::replace_lost_worker(unsigned id) {
+  std::lock_guard lock(mutex_);
+  if (stopping_ || lost_.size() >= settings_.workers) return;
+  lost_.push_back(id);
+  id_taken_.push_back(false);  // an id beyond pm.max_children for the replacement
+  spawn_locked();
 }
 
 unsigned WorkerPool::threads() const {

@@ -176,7 +176,7 @@ TEST_CASE("long lines from concurrent workers arrive whole, one per request") {
   }
 }
 
-TEST_CASE("over a Unix socket %R is '-'; status and ping requests are logged too") {
+TEST_CASE("over a Unix socket %R is '-', status and ping requests are logged too") {
   TempDir logs;
   const std::string log = logs.file("access.log");
   ZfpmServer server({.workers = 1,

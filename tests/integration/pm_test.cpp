@@ -80,7 +80,12 @@ TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_s
                                     "pm.status_path = /status\n"});
   INFO("zfpm log:\n", server.process.log());
   auto slow = server.script("sleep.php", sleep_php);
-  CHECK(total_processes(server) == 2);
+  // start_servers threads; the status request itself may leave fewer than min_spare_servers
+  // idle for a moment, and one more may start.
+  std::this_thread::sleep_for(300ms);
+  const int at_start = total_processes(server);
+  CHECK(at_start >= 2);
+  CHECK(at_start <= 3);
   auto requests = sleepers(server, slow, 5, 1500);
   CHECK(wait_for_total(server, [](int t) { return t >= 6; }, 5s) >= 6);
   for (auto& request : requests) CHECK(request.get() == "slept");

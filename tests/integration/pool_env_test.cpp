@@ -76,7 +76,7 @@ function notcalled()
         "string(2) \"dt\"\nstring(2) \"dt\"\n");
 }
 
-TEST_CASE("chdir is the process's working directory; scripts still start in their own folder") {
+TEST_CASE("chdir is the process's working directory, scripts still start in their own folder") {
   TempDir elsewhere;
   ZfpmServer server({.pool_config = "chdir = " + elsewhere.path() + "\n"});
   INFO("zfpm log:\n", server.process.log());

@@ -24,7 +24,7 @@ void set_param(Params& params, const std::string& name, const std::string& value
 
 }  // namespace
 
-TEST_CASE("php_value and php_flag are the pool's defaults; ini_set changes one request only") {
+TEST_CASE("php_value and php_flag are the pool's defaults, ini_set changes one request only") {
   ZfpmServer server({.workers = 1,
                      .pool_config = "php_value[precision] = 6\n"
                                     "php_flag[short_open_tag] = on\n"
@@ -107,7 +107,7 @@ TEST_CASE("disable_functions and disable_classes add to php.ini's") {
         std::string::npos);
 }
 
-TEST_CASE("an unknown key is logged as php-fpm logs it; the pool still starts") {
+TEST_CASE("an unknown key is logged as php-fpm logs it, the pool still starts") {
   ZfpmServer server({.pool_config = "php_value[no_such_thing] = 1\n"
                                     "php_admin_value[zend_extension] = opcache\n"});
   INFO("zfpm log:\n", server.process.log());

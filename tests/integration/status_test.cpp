@@ -75,13 +75,13 @@ TEST_CASE("ping answers ping.response with php-fpm's headers, whatever the query
   CHECK(head.body.empty());
 }
 
-TEST_CASE("ping.response defaults to pong; a path that is not ping runs as a script") {
+TEST_CASE("ping.response defaults to pong, a path that is not ping runs as a script") {
   auto server = status_server(1);
   CHECK(server.get(server.docroot.file("ping")).body == "pong");
   CHECK(server.get(server.docroot.file("pingx")).status == 404);
 }
 
-TEST_CASE("N requests make accepted conn N+1; the status request is the one active worker") {
+TEST_CASE("N requests make accepted conn N+1, the status request is the one active worker") {
   auto server = status_server(3);
   INFO("zfpm log:\n", server.process.log());
   const auto script = server.script("hello.php", "<?php echo 'hi';");
@@ -194,7 +194,7 @@ print(root.tag, len(tags), tags[1], len(procs),
   CHECK(out == "status 15 process-manager 2 /status?xml&full&q=<script>alert(1)</script>\n");
 }
 
-TEST_CASE("?html&full is well-formed XHTML with the URI escaped; ?h is html too") {
+TEST_CASE("?html&full is well-formed XHTML with the URI escaped, ?h is html too") {
   auto server = status_server(2);
   auto response = status(server, "h&f&q=<b>x</b>");
   CHECK(response.header("Content-Type").value_or("").starts_with("text/html"));

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -30,7 +31,7 @@ constexpr const char* fatal =
 
 }  // namespace
 
-TEST_CASE("request_terminate_timeout ends a busy loop with a fatal error; the thread goes on") {
+TEST_CASE("request_terminate_timeout ends a busy loop with a fatal error, the thread goes on") {
   ZfpmServer server({.workers = 1, .pool_config = "request_terminate_timeout = 2s\n" + kLogErrors});
   INFO("zfpm log:\n", server.process.log());
   auto busy = server.script("busy.php",
@@ -145,4 +146,30 @@ TEST_CASE("a fast request is not touched by request_terminate_timeout") {
   std::this_thread::sleep_for(1500ms);
   CHECK(server.process.log().find("timed out") == std::string::npos);
   CHECK(server.process.log().find("too slow") == std::string::npos);
+}
+
+TEST_CASE("a worker stuck in C code past the deadline is replaced, and the pool keeps serving") {
+  // bcrypt at cost 16 runs for seconds inside one C call that never looks at vm_interrupt.
+  ZfpmServer server({.workers = 1, .pool_config = "request_terminate_timeout = 1s\n" + kLogErrors});
+  INFO("zfpm log:\n", server.process.log());
+  auto stuck = server.script(
+      "stuck.php", "<?php password_hash('x', PASSWORD_BCRYPT, ['cost' => 16]); echo 'done';");
+  auto tid = server.script("tid.php", "<?php echo zfpm_worker_info()['tid'];");
+  auto first = server.get(tid).body;
+  auto stuck_request = std::async(std::launch::async, [&] {
+    try {
+      return server.get(stuck).body;
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+  // The only worker is stuck: this waits until the watchdog gives up on it (deadline 1 s, then
+  // another 1 s) and a new thread takes over.
+  auto next = server.get(tid);
+  CHECK(next.status == 200);
+  CHECK(next.body != first);
+  CHECK(server.process.log().find("is stuck in code that never returns to PHP; a new worker "
+                                  "thread takes its place") != std::string::npos);
+  stuck_request.wait();
 }

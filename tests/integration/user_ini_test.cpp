@@ -52,7 +52,7 @@ TEST_CASE(".user.ini files apply from DOCUMENT_ROOT down to the script's folder,
   CHECK(get_in_docroot(server, top).body == "5|Asia/Tokyo|128M");
 }
 
-TEST_CASE("a .user.ini changes one request only; the next request elsewhere sees the defaults") {
+TEST_CASE("a .user.ini changes one request only, the next request elsewhere sees the defaults") {
   ZfpmServer server({.workers = 1});
   INFO("zfpm log:\n", server.process.log());
   server.docroot.write("with/.user.ini", "precision = 4\n");
@@ -89,7 +89,7 @@ TEST_CASE("without DOCUMENT_ROOT no .user.ini is read") {
   CHECK(server.connect().request(params).body == "14|UTC|128M");
 }
 
-TEST_CASE("user_ini.filename names the file; empty turns the feature off") {
+TEST_CASE("user_ini.filename names the file, empty turns the feature off") {
   ZfpmServer custom({.extra_args = {"-d", "user_ini.filename=.custom.ini"}});
   INFO("zfpm log:\n", custom.process.log());
   custom.docroot.write(".user.ini", "precision = 5\n");
@@ -101,7 +101,7 @@ TEST_CASE("user_ini.filename names the file; empty turns the feature off") {
   CHECK(get_in_docroot(off, off.script("show.php", show_php)).body == "14|UTC|128M");
 }
 
-TEST_CASE("a PHP_ADMIN_VALUE wins over .user.ini; a PHP_VALUE does not (bug75212's rule)") {
+TEST_CASE("a PHP_ADMIN_VALUE wins over .user.ini, a PHP_VALUE does not (bug75212's rule)") {
   ZfpmServer server;
   INFO("zfpm log:\n", server.process.log());
   server.docroot.write(".user.ini", "memory_limit = 64M\ndate.timezone = Europe/Paris\n");

@@ -65,6 +65,11 @@ class WorkerPool {
   // for its own reasons (pm.max_requests) is replaced by a new thread at once.
   bool next(Job& job);
 
+  // The worker `id` is stuck in a request that never returns (the watchdog gave up on it): a new
+  // thread takes its place now, and if the stuck one ever comes back it leaves. Any thread. At
+  // most pm.max_children replacements are alive at once.
+  void replace_lost_worker(unsigned id);
+
   // Stops handing out jobs; running ones finish. Waits until every worker has left its body, up
   // to the deadline; true when all have (and are joined).
   bool stop(std::chrono::steady_clock::duration grace);
@@ -113,6 +118,7 @@ class WorkerPool {
   std::vector<pthread_t> finished_;       // left their body, not joined yet
   bool stopping_ = false;
   unsigned running_ = 0;                  // threads inside thread_main
+  std::vector<unsigned> lost_;            // ids of stuck workers, replaced already
   std::chrono::steady_clock::time_point spawn_window_{};
   unsigned spawned_in_window_ = 0;
 };

@@ -97,7 +97,7 @@ TEST_CASE("a long line is never cut") {
   CHECK(line("%r", e) == uri + "\n");
 }
 
-TEST_CASE("an empty result writes nothing; a lone % at the end prints nothing") {
+TEST_CASE("an empty result writes nothing, a lone % at the end prints nothing") {
   AccessEntry e = sample();
   e.query = "";
   CHECK(line("%q", e).empty());
