@@ -50,9 +50,19 @@ class FpmLevelFlag final : public spdlog::custom_flag_formatter {
 // of every child (which share the descriptor) never interleave.
 class FdSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
-  FdSink(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  FdSink(int fd, std::string path, bool owned = false)
+      : fd_(fd), path_(std::move(path)), owned_(owned || !path_.empty()) {}
   ~FdSink() override {
-    if (!path_.empty() && fd_ >= 0) ::close(fd_);
+    if (owned_ && fd_ >= 0) ::close(fd_);
+  }
+
+  bool is_stderr() const { return fd_ == STDERR_FILENO; }
+
+  void write_raw(std::string_view line) {
+    std::lock_guard lock(mutex_);
+    std::string text(line);
+    text += '\n';
+    write_all(text.data(), text.size());
   }
 
   bool reopen(std::string* error) {
@@ -69,8 +79,12 @@ class FdSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t line;
     formatter_->format(msg, line);
-    const char* at = line.data();
-    std::size_t left = line.size();
+    write_all(line.data(), line.size());
+  }
+  void flush_() override {}
+
+ private:
+  void write_all(const char* at, std::size_t left) {
     while (left > 0) {
       ssize_t n = ::write(fd_, at, left);
       if (n < 0 && errno == EINTR) continue;
@@ -79,14 +93,14 @@ class FdSink final : public spdlog::sinks::base_sink<std::mutex> {
       left -= static_cast<std::size_t>(n);
     }
   }
-  void flush_() override {}
 
- private:
   int fd_;
   std::string path_;  // "" for stderr
+  bool owned_;
 };
 
 std::shared_ptr<FdSink> file_sink_;
+std::shared_ptr<FdSink> fd_sink_;  // the current one when the log is not syslog
 
 void install(spdlog::sink_ptr sink, bool fpm_format) {
   auto level = spdlog::default_logger() ? spdlog::default_logger()->level() : spdlog::level::info;
@@ -128,9 +142,26 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name) 
 }
 
 void init_logging(spdlog::level::level_enum level) {
-  install(std::make_shared<FdSink>(STDERR_FILENO, ""), true);
+  fd_sink_ = std::make_shared<FdSink>(STDERR_FILENO, "");
+  install(fd_sink_, true);
   spdlog::set_level(level);
   file_sink_.reset();
+}
+
+void keep_stderr_log() {
+  if (!fd_sink_ || !fd_sink_->is_stderr()) return;
+  int copy = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (copy < 0) return;
+  fd_sink_ = std::make_shared<FdSink>(copy, "", true);
+  install(fd_sink_, true);
+}
+
+void log_raw_line(std::string_view line) {
+  if (fd_sink_) {
+    fd_sink_->write_raw(line);
+  } else {
+    spdlog::warn("{}", line);  // syslog: one message per line
+  }
 }
 
 int open_log_file(const std::string& path, std::string* error) {
@@ -147,6 +178,7 @@ bool log_to_file(const std::string& path, std::string* error) {
   if (fd < 0) return false;
   // Not close-on-exec: a reload hands the same file on (the new image opens it again anyway).
   file_sink_ = std::make_shared<FdSink>(fd, path);
+  fd_sink_ = file_sink_;
   install(file_sink_, true);
   return true;
 }
@@ -159,6 +191,7 @@ bool log_to_syslog(const std::string& ident, const std::string& facility, std::s
   }
   install(std::make_shared<spdlog::sinks::syslog_sink_mt>(ident, LOG_PID, value, true), false);
   file_sink_.reset();
+  fd_sink_.reset();
   return true;
 }
 

@@ -15,6 +15,7 @@
 
 #include "credentials.hpp"
 #include "signals.hpp"
+#include "worker_output.hpp"
 #include "zfpm/net/server.hpp"
 #include "zfpm/obs/access_log.hpp"
 #include "zfpm/obs/log.hpp"
@@ -123,6 +124,8 @@ int run_child(const ChildSetup& setup) {
                                .ini_defines = options.ini_defines,
                                .document_root = plan.document_root,
                                .pool = plan.config};
+  WorkerOutput output;  // catch_workers_output: stdout/stderr to the log, or to /dev/null
+  output.start(plan.config);
   php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
   if (!php::startup(runtime)) return kExitSoftware;
   // Workers only now: each copies the engine's tables as module startup left them.

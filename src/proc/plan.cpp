@@ -10,6 +10,7 @@
 #include "zfpm/config/dump.hpp"
 #include "zfpm/config/loader.hpp"
 #include "zfpm/obs/access_format.hpp"
+#include "zfpm/obs/log.hpp"
 
 namespace zfpm::proc {
 namespace {
@@ -54,6 +55,7 @@ config::Config quick_start_config(const cli::Options& options) {
   pool.pm.max_children = static_cast<int>(options.workers);
   pool.security_limit_extensions = options.security_limit_extensions;
   pool.clear_env = false;  // the quick start's scripts see zfpm's own environment
+  pool.catch_workers_output = true;  // and what they write to stderr shows in its log
   if (!options.root.empty()) pool.chdir = options.root;
   config.pools.push_back(std::move(pool));
   return config;
@@ -86,7 +88,7 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
   for (const auto& text : texts) {
     auto address = net::parse_listen_address(text);
     if (auto* error = std::get_if<net::AddressError>(&address)) {
-      spdlog::error("[pool {}] {}", pool.name, error->message);
+      spdlog::error("{}", error->message);  // php-fpm's socket errors name no pool
       return false;
     }
     pool_plan.addresses.push_back(std::get<net::ListenAddress>(address));
@@ -105,7 +107,9 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
   pool_plan.server.connection.max_workers = static_cast<unsigned>(pool.pm.max_children);
   pool_plan.document_root = options.root;
   // The quick start runs as whoever started it, as `php -S` does; the root check is for pools.
-  auto credentials = resolve_credentials(pool, options.allow_root || quick);
+  // -t checks that the accounts exist (fpm_unix_test_config), not that they are not root.
+  if (options.test > 0 && !test_account_names(pool)) return false;
+  auto credentials = resolve_credentials(pool, options.allow_root || quick || options.test > 0);
   if (!credentials) return false;
   pool_plan.credentials = std::move(*credentials);
   pool_plan.config = std::move(pool);
@@ -134,6 +138,13 @@ std::variant<Plan, int> make_plan(const cli::Options& options) {
     config::Prefixes prefixes;
     prefixes.prefix = options.prefix;
     auto loaded = config::load_config(plan.config_file, prefixes);
+    // fpm_conf_post_process applies [global] log_level before it checks the pools, so their
+    // notices obey it (bug68458-pm-no-start-server.phpt); -d/--log-level on the command line wins.
+    if (!options.log_level && loaded.config.global.log_level) {
+      if (auto level = obs::parse_log_level(config::to_string(*loaded.config.global.log_level))) {
+        spdlog::set_level(*level);
+      }
+    }
     bool parse_failed = false;
     for (const auto& diagnostic : loaded.diagnostics) {
       spdlog::log(to_spdlog(diagnostic.level), "{}", diagnostic.message);

@@ -25,6 +25,13 @@ bool log_to_syslog(const std::string& ident, const std::string& facility, std::s
 // error_log even when it logs to stderr.
 int open_log_file(const std::string& path, std::string* error);
 
+// In a pool child about to take over its stdout/stderr (catch_workers_output): a log that goes to
+// stderr goes to a copy of it from now on. No effect for a file or syslog.
+void keep_stderr_log();
+
+// Writes one line to the log's destination as it is (decorate_workers_output = no).
+void log_raw_line(std::string_view line);
+
 // SIGUSR1: opens the log file again (after logrotate moved it). True when there is nothing to
 // reopen (stderr, syslog).
 bool reopen_log(std::string* error);
