@@ -4,6 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <csignal>
 #include <cstdlib>
@@ -138,14 +139,22 @@ void shutdown() {
 }
 
 void serve(pool::WorkerPool& pool, unsigned worker_id) {
+  // The pool's own workers (a status_listen pool's are numbered from its offset up).
   static std::once_flag replacer;
-  std::call_once(replacer, [&pool] {
-    watchdog::on_lost_worker([&pool](unsigned id) { pool.replace_lost_worker(id); });
-  });
+  if (pool.id_offset() == 0) {
+    std::call_once(replacer, [&pool] {
+      watchdog::on_lost_worker([&pool](unsigned id) {
+        if (id <= pool.size()) pool.replace_lost_worker(id);
+      });
+    });
+  }
   thread_state::confine_thread();
   start_context(worker_id);
   WorkerIdentity identity{worker_id, static_cast<long>(::syscall(SYS_gettid)), 0};
-  pool_status::worker_started(settings_, pool.size(), worker_id, identity.tid);
+  // The scoreboard has the pool's pm.max_children slots, whichever pool's thread comes first
+  // (a pm.status_listen worker's id is past them: it is not listed).
+  pool_status::worker_started(settings_, static_cast<unsigned>(std::max(settings_.pool.pm.max_children, 1)),
+                              worker_id, identity.tid);
   fcgi::OutputSink sink;
   pool::Job job;
   while (pool.next(job)) {

@@ -32,7 +32,7 @@ void* WorkerPool::thread_main(void* arg) {
   t_retired = false;
   t_id = id;
   try {
-    pool.body_(id);
+    pool.body_(id + pool.settings_.id_offset);
   } catch (const std::exception& e) {
     spdlog::error("worker {} stopped: {}", id, e.what());
   }

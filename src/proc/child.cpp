@@ -30,6 +30,8 @@ constexpr int kExitConfig = 78;
 
 // SIGTERM: how long running scripts get before the child exits without PHP's shutdown.
 constexpr auto kStopGrace = std::chrono::seconds(10);
+// The first worker id of the pm.status_listen workers.
+constexpr unsigned kStatusWorkerIds = 100'000;
 // SIGQUIT: how often the child looks whether its last request has been answered.
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 
@@ -112,11 +114,25 @@ int run_child(const ChildSetup& setup) {
                            [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
   server.set_on_busy(php::note_max_children_reached);
-  for (const auto& [fd, name] : setup.sockets) {
-    if (!server.adopt(fd, name)) {
-      spdlog::error("[pool {}] cannot accept on inherited socket {} (fd {})", plan.config.name,
-                    name, fd);
-      return kExitSoftware;
+  // pm.status_listen: php-fpm's "<pool>_status" shadow pool, ondemand with two workers, numbered
+  // past the pool's own (the status page lists the pool's workers only).
+  pool::WorkerPool::Settings status_settings;
+  status_settings.workers = 2;
+  status_settings.mode = pool::PmMode::Ondemand;
+  status_settings.id_offset = kStatusWorkerIds;
+  pool::WorkerPool status_workers(status_settings,
+                                  [&status_workers](unsigned id) { php::serve(status_workers, id); });
+  net::ServerSettings status_server_settings = plan.server;
+  status_server_settings.connection.max_workers = status_settings.workers;
+  net::Server status_server(io, status_workers, status_server_settings);
+  for (const auto& [list, target] : {std::pair{&setup.sockets, &server},
+                                     std::pair{&setup.status_sockets, &status_server}}) {
+    for (const auto& [fd, name] : *list) {
+      if (!target->adopt(fd, name)) {
+        spdlog::error("[pool {}] cannot accept on inherited socket {} (fd {})", plan.config.name,
+                      name, fd);
+        return kExitSoftware;
+      }
     }
   }
   php::RuntimeSettings runtime{.php_ini = options.php_ini,
@@ -129,12 +145,14 @@ int run_child(const ChildSetup& setup) {
   php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
   if (!php::startup(runtime)) return kExitSoftware;
   // Workers only now: each copies the engine's tables as module startup left them.
-  if (!workers.start()) {
+  if (!workers.start() || !status_workers.start()) {
     workers.stop(kStopGrace);
+    status_workers.stop(kStopGrace);
     php::shutdown();
     return kExitSoftware;
   }
   server.start();
+  status_server.start();
   std::thread io_thread([&io] { io.run(); });
   if (setup.ready_fd >= 0) {
     char ready = 1;
@@ -143,12 +161,18 @@ int run_child(const ChildSetup& setup) {
   }
 
   const Stop how = stop.get_future().get();
-  asio::post(io, [&server] { server.stop_accepting(); });
+  asio::post(io, [&] {
+    server.stop_accepting();
+    status_server.stop_accepting();
+  });
   if (how == Stop::Graceful) {
     drain(io, server, setup.plan->config.global.process_control_timeout);
   }
-  asio::post(io, [&server] { server.close_connections(); });
-  if (!workers.stop(kStopGrace)) {
+  asio::post(io, [&] {
+    server.close_connections();
+    status_server.close_connections();
+  });
+  if (!workers.stop(kStopGrace) || !status_workers.stop(kStopGrace)) {
     // A thread still inside PHP: module shutdown would free what it uses.
     spdlog::error("[pool {}] worker threads still busy after {} seconds; exiting without PHP shutdown",
                   plan.config.name, kStopGrace.count());

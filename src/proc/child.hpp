@@ -18,6 +18,7 @@ struct ChildSetup {
   const Plan* plan = nullptr;
   const PoolPlan* pool = nullptr;
   std::vector<std::pair<int, std::string>> sockets;  // this pool's listen fds and their names
+  std::vector<std::pair<int, std::string>> status_sockets;  // pm.status_listen
   int ready_fd = -1;  // one byte is written here once the child accepts
 };
 

@@ -94,6 +94,23 @@ std::optional<Credentials> resolve_credentials(const config::PoolConfig& pool, b
   return credentials;
 }
 
+bool test_account_names(const config::PoolConfig& pool) {
+  const auto user_exists = [&](const std::optional<std::string>& user, bool sys) {
+    if (!user || user->empty() || is_id(*user) || ::getpwnam(user->c_str())) return true;
+    spdlog::error("[pool {}] cannot get uid for user '{}'{}", pool.name, *user,
+                  sys ? syserror() : "");
+    return false;
+  };
+  const auto group_exists = [&](const std::optional<std::string>& group, bool sys) {
+    if (!group || group->empty() || is_id(*group) || ::getgrnam(group->c_str())) return true;
+    spdlog::error("[pool {}] cannot get gid for group '{}'{}", pool.name, *group,
+                  sys ? syserror() : "");
+    return false;
+  };
+  return user_exists(pool.user, false) && group_exists(pool.group, false) &&
+         user_exists(pool.listen.owner, true) && group_exists(pool.listen.group, true);
+}
+
 bool apply_process_settings(const PoolPlan& plan) {
   const auto& pool = plan.config;
   const auto& name = pool.name;

@@ -13,6 +13,11 @@ namespace zfpm::proc {
 // would run as root without -R. Not root: user/group/chroot are ignored with php-fpm's notices.
 std::optional<Credentials> resolve_credentials(const config::PoolConfig& pool, bool allow_root);
 
+// `-t` (fpm_unix_test_config): user, group, listen.owner and listen.group must name existing
+// accounts, checked in that order; the listen ones log with zlog's syserror suffix. Nothing else
+// about them (running as root is checked at start, not by -t).
+bool test_account_names(const config::PoolConfig& pool);
+
 // In the pool's child. False (logged in php-fpm's words) when a step fails: the child exits.
 bool apply_process_settings(const PoolPlan& pool);
 

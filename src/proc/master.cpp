@@ -202,11 +202,12 @@ class Master {
     if (pid == 0) {
       ::close(ready[0]);
       ::close(signal_fd_);
-      ChildSetup setup{&plan_, &plan_.pools[pool], {}, ready[1]};
+      ChildSetup setup{&plan_, &plan_.pools[pool], {}, {}, ready[1]};
       for (std::size_t i = 0; i < sockets_.size(); ++i) {
         for (const auto& socket : sockets_[i]) {
           if (i == pool) {
-            setup.sockets.emplace_back(socket.fd, socket.name);
+            (socket.status ? setup.status_sockets : setup.sockets)
+                .emplace_back(socket.fd, socket.name);
           } else {
             ::close(socket.fd);
           }

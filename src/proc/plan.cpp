@@ -94,6 +94,16 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
     pool_plan.addresses.push_back(std::get<net::ListenAddress>(address));
   }
   if (!quick && !apply_listen(pool, pool_plan.server.listen)) return false;
+  if (pool.pm.status_listen && !pool.pm.status_listen->empty()) {
+    auto address = net::parse_listen_address(*pool.pm.status_listen);
+    if (auto* error = std::get_if<net::AddressError>(&address)) {
+      spdlog::error("{}", error->message);
+      return false;
+    }
+    pool_plan.status_addresses.push_back(std::get<net::ListenAddress>(address));
+    // php-fpm (fpm_worker_pool_shared_status_alloc): the status page is "/" when unset.
+    if (!pool.pm.status_path) pool.pm.status_path = "/";
+  }
   // As fpm_conf_post_process: a format is checked when there is an access log to write it to.
   if (pool.access.log && pool.access.format) {
     std::string error;

@@ -58,9 +58,13 @@ bool open_sockets(const Plan& plan, std::vector<std::vector<BoundSocket>>& socke
   sockets.assign(plan.pools.size(), {});
   for (std::size_t i = 0; i < plan.pools.size(); ++i) {
     const auto& pool = plan.pools[i];
-    for (const auto& address : pool.addresses) {
+    std::vector<std::pair<net::ListenAddress, bool>> wanted;
+    for (const auto& address : pool.addresses) wanted.emplace_back(address, false);
+    for (const auto& address : pool.status_addresses) wanted.emplace_back(address, true);
+    for (const auto& [address, status] : wanted) {
       BoundSocket socket;
       socket.name = net::to_string(address);
+      socket.status = status;
       if (auto* unix_address = std::get_if<net::UnixAddress>(&address)) {
         socket.unix_path = unix_address->path;
       }

@@ -13,6 +13,7 @@ struct BoundSocket {
   std::string name;       // net::to_string(address): the FPM_SOCKETS key and the log name
   int fd = -1;
   std::string unix_path;  // removed when the master exits (not on reload)
+  bool status = false;    // pm.status_listen
 };
 
 // Per pool, its sockets (in plan order). Inherited sockets are taken over from FPM_SOCKETS (with

@@ -41,6 +41,7 @@ class WorkerPool {
     unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: retire some
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
+    unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
   };
 
   WorkerPool(Settings settings, WorkerBody body);
@@ -76,6 +77,7 @@ class WorkerPool {
 
   // pm.max_children: the id range, and the scoreboard's slot count.
   unsigned size() const { return settings_.workers; }
+  unsigned id_offset() const { return settings_.id_offset; }
   // Threads alive now, and how many of them wait for a job.
   unsigned threads() const;
   unsigned idle() const;

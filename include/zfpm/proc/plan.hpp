@@ -27,6 +27,9 @@ struct PoolPlan {
   config::PoolConfig config;
   // Its listen addresses: the pool's `listen`, or every --listen of the quick start.
   std::vector<net::ListenAddress> addresses;
+  // pm.status_listen: served by two workers of their own, so that the status page answers while
+  // every worker of the pool is busy (php-fpm's "<pool>_status" shadow pool).
+  std::vector<net::ListenAddress> status_addresses;
   net::ServerSettings server;  // front-end limits, with the pool's listen.* applied
   std::string document_root;   // --root (quick start only)
   Credentials credentials;
