@@ -86,6 +86,18 @@ Reason set_log_level(std::optional<LogLevel>& field, std::string_view value) {
   return "invalid value for 'log_level'";
 }
 
+// log_format = plain | json: zfpm's own directive (php-fpm has none).
+Reason set_log_format(bool& json, std::string_view value) {
+  if (iequals(value, "plain")) {
+    json = false;
+  } else if (iequals(value, "json")) {
+    json = true;
+  } else {
+    return "invalid value for 'log_format' (plain or json)";
+  }
+  return {};
+}
+
 Reason set_syslog_facility(std::string& field, std::string_view value) {
   static constexpr std::array<std::string_view, 20> kFacilities{
       "auth",   "authpriv", "cron",   "daemon", "ftp",    "kern",   "lpr",
@@ -147,6 +159,7 @@ constexpr GlobalDirective kGlobalDirectives[] = {
     {"log_level",
      [](GlobalConfig& g, std::string_view v) { return set_log_level(g.log_level, v); }},
     {"log_limit", [](GlobalConfig& g, std::string_view v) { return set_int(g.log_limit, v); }},
+    {"log_format", [](GlobalConfig& g, std::string_view v) { return set_log_format(g.log_json, v); }},
     {"emergency_restart_threshold",
      [](GlobalConfig& g, std::string_view v) { return set_int(g.emergency_restart_threshold, v); }},
     {"emergency_restart_interval",

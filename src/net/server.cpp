@@ -74,8 +74,8 @@ bool Server::may_accept() {
     if (refusal == Admission::Refusal::Busy) {
       // php-fpm's words for the same moment (fpm_process_ctl.c); new clients now wait in the
       // listen queue.
-      spdlog::warn("server reached max_children setting ({}), consider raising it",
-                   shared_.settings.max_workers);
+      spdlog::warn("[pool {}] server reached pm.max_children setting ({}), consider raising it",
+                   settings_.pool, shared_.settings.max_workers);
     } else {
       spdlog::warn("server reached max connections ({}), new connections wait in the listen queue",
                    settings_.max_connections);

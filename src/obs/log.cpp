@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -99,6 +100,38 @@ class FdSink final : public spdlog::sinks::base_sink<std::mutex> {
   bool owned_;
 };
 
+// log_format = json: the message as a JSON string, with the time, level and process.
+class JsonMessageFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    dest.push_back('"');
+    for (char c : msg.payload) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(c);
+      } else if (c == '\n') {
+        dest.append(std::string_view("\\n"));
+      } else if (c == '\t') {
+        dest.append(std::string_view("\\t"));
+      } else if (byte < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+        dest.append(std::string_view(escaped));
+      } else {
+        dest.push_back(c);
+      }
+    }
+    dest.push_back('"');
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonMessageFlag>();
+  }
+};
+
+bool json_lines_ = false;
+
 std::shared_ptr<FdSink> file_sink_;
 std::shared_ptr<FdSink> fd_sink_;  // the current one when the log is not syslog
 
@@ -106,9 +139,14 @@ void install(spdlog::sink_ptr sink, bool fpm_format) {
   auto level = spdlog::default_logger() ? spdlog::default_logger()->level() : spdlog::level::info;
   auto logger = std::make_shared<spdlog::logger>("zfpm", std::move(sink));
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  // syslog stamps its own time and priority: the message alone, as php-fpm sends it.
-  formatter->add_flag<FpmLevelFlag>('*').set_pattern(fpm_format ? "[%d-%b-%Y %H:%M:%S] %*: %v"
-                                                                : "%*: %v");
+  formatter->add_flag<FpmLevelFlag>('*');
+  formatter->add_flag<JsonMessageFlag>('J');
+  if (json_lines_) {
+    formatter->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%*","pid":%P,"message":%J})");
+  } else {
+    // syslog stamps its own time and priority: the message alone, as php-fpm sends it.
+    formatter->set_pattern(fpm_format ? "[%d-%b-%Y %H:%M:%S] %*: %v" : "%*: %v");
+  }
   logger->set_formatter(std::move(formatter));
   logger->set_level(level);
   logger->flush_on(spdlog::level::trace);
@@ -146,6 +184,11 @@ void init_logging(spdlog::level::level_enum level) {
   install(fd_sink_, true);
   spdlog::set_level(level);
   file_sink_.reset();
+}
+
+void set_json_lines(bool json) {
+  json_lines_ = json;
+  if (fd_sink_) install(fd_sink_, true);
 }
 
 void keep_stderr_log() {

@@ -82,6 +82,14 @@ std::size_t content_length(const char* text) {
 
 }  // namespace
 
+void prepare(const RuntimeSettings& settings, unsigned workers) {
+  try {
+    std::call_once(once, [&] { create(settings, workers); });
+  } catch (const std::exception& e) {
+    spdlog::error("status scoreboard: {}", e.what());
+  }
+}
+
 void worker_started(const RuntimeSettings& settings, unsigned workers, unsigned worker, long tid) {
   try {
     std::call_once(once, [&] { create(settings, workers); });

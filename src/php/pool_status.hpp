@@ -12,8 +12,10 @@
 
 namespace zfpm::php::pool_status {
 
-// On every worker thread as it starts; the first also creates the scoreboard (one slot per
-// worker) and opens the access log. Never throws.
+// At PHP's startup, before any worker: creates the scoreboard (one slot per worker) and opens
+// the access log, so both exist once the pool says it is ready. Never throws.
+void prepare(const RuntimeSettings& settings, unsigned workers);
+// On every worker thread as it starts (prepares first if nothing did). Never throws.
 void worker_started(const RuntimeSettings& settings, unsigned workers, unsigned worker, long tid);
 void worker_stopped(unsigned worker);
 

@@ -123,6 +123,7 @@ bool startup(const RuntimeSettings& settings) {
   // request_terminate_timeout and the slowlog; after module startup, which resets
   // zend_interrupt_function, and before any worker.
   watchdog::start(settings.pool);
+  pool_status::prepare(settings_, static_cast<unsigned>(std::max(settings.pool.pm.max_children, 1)));
   return true;
 }
 

@@ -113,7 +113,11 @@ int run_child(const ChildSetup& setup) {
   pool::WorkerPool workers(pool_settings(plan.config.pm),
                            [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
-  server.set_on_busy(php::note_max_children_reached);
+  // "max children reached" counts what a process manager could not start: never for static
+  // (php-fpm counts it in its dynamic/ondemand maintenance only).
+  if (plan.config.pm.style != config::PmStyle::Static) {
+    server.set_on_busy(php::note_max_children_reached);
+  }
   // pm.status_listen: php-fpm's "<pool>_status" shadow pool, ondemand with two workers, numbered
   // past the pool's own (the status page lists the pool's workers only).
   pool::WorkerPool::Settings status_settings;

@@ -120,6 +120,7 @@ class Master {
     }
     spdlog::set_level(level.value_or(spdlog::level::info));
     if (plan_.config_file.empty()) return -1;  // the quick start logs to stderr only
+    obs::set_json_lines(global.log_json);
     std::string error;
     if (global.error_log == "syslog") {
       if (!plan_.log_to_stderr &&

@@ -115,6 +115,7 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
     }
   }
   pool_plan.server.connection.max_workers = static_cast<unsigned>(pool.pm.max_children);
+  pool_plan.server.pool = pool.name;
   pool_plan.document_root = options.root;
   // The quick start runs as whoever started it, as `php -S` does; the root check is for pools.
   // -t checks that the accounts exist (fpm_unix_test_config), not that they are not root.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <regex>
 #include <thread>
 
 #include "fcgi_client.hpp"
@@ -194,4 +195,25 @@ TEST_CASE("with NOTIFY_SOCKET set, zfpm tells systemd READY=1 once it accepts") 
   CHECK(std::string(message, static_cast<std::size_t>(n)).starts_with("READY=1\n"));
   CHECK(process.log().find("ready to handle connections") != std::string::npos);
   CHECK(process.stop(SIGTERM).clean());
+}
+
+TEST_CASE("log_format = json writes every line as one JSON object") {
+  ZfpmServer server({.global_config = "log_format = json\n", .pool_config = "\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto line = server.process.wait_for_log_line(
+      [](std::string_view l) { return l.find("ready to handle connections") != std::string::npos; },
+      5s);
+  REQUIRE(line);
+  static const std::regex json_line(
+      R"re(^\{"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d","level":"NOTICE","pid":\d+,"message":"ready to handle connections"\}$)re");
+  CHECK(std::regex_match(*line, json_line));
+  // A message with quotes and a backslash stays valid JSON.
+  auto script = server.script("say.php", "<?php error_log('a \"quoted\" \\\\ word'); echo 'ok';");
+  REQUIRE(server.get(script).body == "ok");
+  auto logged = server.process.wait_for_log_line(
+      [](std::string_view l) { return l.find("quoted") != std::string::npos; }, 5s);
+  REQUIRE(logged);
+  CHECK(logged->find(R"(\"quoted\" \\ word)") != std::string::npos);
+  CHECK(logged->front() == '{');
+  CHECK(logged->back() == '}');
 }

@@ -70,7 +70,7 @@ TEST_CASE("64 concurrent slow requests on 2 workers all complete, zfpm holds at 
   CHECK(max_fds >= fds_before + 2);  // the sampler did see the load
   // Memory does not follow the load: the peak RSS grows by less than 16 MiB.
   CHECK(vm_kib(pid, "VmHWM") < peak_before + 16 * 1024);
-  CHECK(server.process.wait_for_log("server reached max_children setting (2)", 1s));
+  CHECK(server.process.wait_for_log("[pool www] server reached pm.max_children setting (2)", 1s));
 }
 
 TEST_CASE("keep-alive connections beyond the workers' slots are all served in turn") {

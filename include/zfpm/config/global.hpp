@@ -19,6 +19,7 @@ struct GlobalConfig {
   bool log_buffering = true;            // log_buffering
   std::optional<LogLevel> log_level;    // log_level: unset behaves as notice (-tt: "unknown value")
   int log_limit = 1024;                 // log_limit: at least 512
+  bool log_json = false;                // log_format = json (zfpm's own: one JSON object a line)
   int emergency_restart_threshold = 0;  // emergency_restart_threshold
   std::chrono::seconds emergency_restart_interval{0};  // emergency_restart_interval
   std::chrono::seconds process_control_timeout{0};     // process_control_timeout

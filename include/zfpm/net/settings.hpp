@@ -36,6 +36,7 @@ struct ConnectionSettings {
 };
 
 struct ServerSettings {
+  std::string pool = "www";  // the pool's name, for php-fpm's "[pool www] ..." log lines
   ConnectionSettings connection;
   ListenSettings listen;
   // Open connections at most; beyond it zfpm stops accepting (clients wait in the backlog).

@@ -16,6 +16,11 @@ std::optional<spdlog::level::level_enum> parse_log_level(std::string_view name);
 // Installs the stderr logger with php-fpm's line format as spdlog's default.
 void init_logging(spdlog::level::level_enum level);
 
+// log_format = json (zfpm's own): every line from now on is one JSON object,
+// {"time":"2026-11-21T10:00:00.123+00:00","level":"NOTICE","pid":2300,"message":"..."}, for log
+// shippers; php-fpm's line format otherwise.
+void set_json_lines(bool json);
+
 // Sends the log to `path` (opened O_APPEND, created 0600 as php-fpm does) from now on. False with
 // *error (strerror) when it cannot be opened; the log stays where it was.
 bool log_to_file(const std::string& path, std::string* error);
