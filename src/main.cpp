@@ -40,8 +40,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (options.version) {
-    std::printf("%s\nzfpm %s (a multithreaded php-fpm)\n", zfpm::php::version_text().c_str(),
-                ZFPM_VERSION);
+    // php-fpm's three lines, nothing after them (main-version.phpt): zfpm's own version goes at
+    // the end of the first line, after "(built: ...)".
+    const std::string text = zfpm::php::version_text();
+    const auto eol = text.find('\n');
+    std::printf("%s (zfpm %s)%s\n", text.substr(0, eol).c_str(), ZFPM_VERSION,
+                eol == std::string::npos ? "" : text.substr(eol).c_str());
     return 0;
   }
   if (options.info) return zfpm::php::print_info(php_settings(options));

@@ -34,7 +34,8 @@ std::variant<ListenAddress, AddressError> parse_listen_address(std::string_view 
     if (tcp.host == "*") tcp.host.clear();
   }
   if (!parse_port(port_text, tcp.port)) {
-    return AddressError{"bad port in listen address '" + std::string(text) + "'"};
+    // fpm_sockets.c's words, naming the port alone (log-invalid-port.phpt).
+    return AddressError{"invalid port value '" + std::string(port_text) + "'"};
   }
   return ListenAddress{std::move(tcp)};
 }

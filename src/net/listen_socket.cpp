@@ -16,8 +16,10 @@
 namespace zfpm::net {
 namespace {
 
+// zlog's ZLOG_SYSERROR suffix: ": Address already in use (98)".
 std::string errno_text(const std::string& what) {
-  return what + " (" + std::to_string(errno) + ": " + std::strerror(errno) + ")";
+  const int error = errno;
+  return what + ": " + std::strerror(error) + " (" + std::to_string(error) + ")";
 }
 
 bool all_digits(const std::string& text) {
@@ -98,28 +100,37 @@ int open_tcp_socket(const TcpAddress& tcp, const ListenSettings& settings, int& 
     *error = "listen host '" + tcp.host + "' is not an IP address";
     return -1;
   }
-  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  // socket, options, bind, listen; -1 with errno set (and nothing left open) on failure.
+  auto open_bound = [&]() {
+    int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (family == AF_INET6 && any) {
+      int off = 0;  // dual-stack: IPv4 clients arrive as IPv4-mapped addresses
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    }
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), length) < 0 ||
+        ::listen(fd, settings.backlog) < 0) {
+      const int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return -1;
+    }
+    return fd;
+  };
+  int fd = open_bound();
   if (fd < 0 && any) {
-    // No IPv6 here: php-fpm falls back to IPv4 with this notice (fpm_sockets.c).
+    // As fpm_sockets.c: "::" first, silently; when that fails for any reason (no IPv6, the port
+    // taken on ::), this notice and 0.0.0.0 (socket-ipv4-fallback.phpt).
     spdlog::info("Failed implicitly binding to ::, retrying with 0.0.0.0");
     fill_v4(in_addr{htonl(INADDR_ANY)});
-    fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    fd = open_bound();
   }
   if (fd < 0) {
-    *error = errno_text("failed to create new listening socket: socket()");
-    return -1;
-  }
-  int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (family == AF_INET6 && any) {
-    int off = 0;  // dual-stack: IPv4 clients arrive as IPv4-mapped addresses
-    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-  }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), length) < 0 ||
-      ::listen(fd, settings.backlog) < 0) {
+    // php-fpm names the address as configured: a bare port for every address.
     *error = errno_text("unable to bind listening socket for address '" +
-                        to_string(ListenAddress{tcp}) + "'");
-    ::close(fd);
+                        (any ? std::to_string(tcp.port) : to_string(ListenAddress{tcp})) + "'");
     return -1;
   }
   return fd;

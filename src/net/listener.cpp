@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "listen_socket.hpp"
+#include "zfpm/obs/listen_queue.hpp"
 
 namespace zfpm::net {
 namespace {
@@ -38,6 +39,22 @@ std::unique_ptr<Listener> Listener::open(asio::io_context& io, const ListenAddre
       new Listener(io, fd, family, to_string(address), std::move(unix_path)));
 }
 
+int Listener::bind(const ListenAddress& address, const ListenSettings& settings,
+                   std::string* error) {
+  int family = AF_UNIX;
+  if (auto* unix_address = std::get_if<UnixAddress>(&address)) {
+    return open_unix_socket(*unix_address, settings, error);
+  }
+  return open_tcp_socket(std::get<TcpAddress>(address), settings, family, error);
+}
+
+std::unique_ptr<Listener> Listener::adopt(asio::io_context& io, int fd, std::string name) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return nullptr;
+  return std::unique_ptr<Listener>(new Listener(io, fd, local.ss_family, std::move(name), ""));
+}
+
 Listener::Listener(asio::io_context& io, int fd, int family, std::string name,
                    std::string unix_path)
     : acceptor_(io),
@@ -46,6 +63,7 @@ Listener::Listener(asio::io_context& io, int fd, int family, std::string name,
       name_(std::move(name)),
       unix_path_(std::move(unix_path)) {
   acceptor_.assign(protocol_, fd);
+  obs::note_listen_socket(fd);  // the status page's listen queue (TCP_INFO)
 }
 
 void Listener::start(Handlers handlers) {
@@ -108,6 +126,7 @@ void Listener::accept_ready() {
 
 void Listener::close() {
   closed_ = true;
+  if (acceptor_.is_open()) obs::forget_listen_socket(acceptor_.native_handle());
   asio::error_code ec;
   retry_timer_.cancel();
   acceptor_.close(ec);

@@ -74,7 +74,7 @@ void worker_series(std::string& out, const PoolSnapshot& s) {
 
 }  // namespace
 
-std::string render_status_openmetrics(const PoolSnapshot& s) {
+std::string render_status_openmetrics(const PoolSnapshot& s, bool per_worker) {
   const auto since = static_cast<unsigned long long>(s.now_epoch - s.start_epoch);
   std::string out;
   out += "# HELP phpfpm_up Could pool " + s.pool + " using a " + s.process_manager +
@@ -112,7 +112,7 @@ std::string render_status_openmetrics(const PoolSnapshot& s) {
   family(out, "phpfpm_slow_requests", "counter",
          "The number of requests that exceeded your 'request_slowlog_timeout' value.");
   out += "phpfpm_slow_requests " + std::to_string(s.slow_requests) + "\n";
-  worker_series(out, s);
+  if (per_worker) worker_series(out, s);
   out += "# EOF\n";
   return out;
 }

@@ -196,7 +196,7 @@ std::string render_status(const PoolSnapshot& snapshot, StatusQuery query) {
     case StatusFormat::Html: return render_html(snapshot, query.full);
     case StatusFormat::Xml: return render_xml(snapshot, query.full);
     case StatusFormat::Json: return render_json(snapshot, query.full);
-    case StatusFormat::OpenMetrics: return render_status_openmetrics(snapshot);
+    case StatusFormat::OpenMetrics: return render_status_openmetrics(snapshot, query.full);
     case StatusFormat::Plain: break;
   }
   return render_plain(snapshot, query.full);

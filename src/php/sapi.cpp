@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "cgi_ini.hpp"
 #include "environment.hpp"
@@ -66,13 +67,18 @@ int append_status(std::string& out, sapi_headers_struct* headers) {
   if (code == 200 && !cgi_ini::nph()) return code;
   const char* line = headers->http_status_line;
   const char* space = line ? std::strchr(line, ' ') : nullptr;
+  // php-fpm formats the line into a SAPI_CGI_MAX_HEADER_LENGTH (1024) buffer: at most 1023 bytes
+  // survive (bug80849-fpm.phpt).
+  constexpr std::size_t kMaxStatusLine = 1024 - 1;
   if (line && cgi_ini::rfc2616_headers()) {
-    constexpr std::size_t kMaxStatusLine = 1024;  // SAPI_CGI_MAX_HEADER_LENGTH
-    out.append(line, std::min(std::strlen(line), kMaxStatusLine - 1)).append("\r\n");
+    out.append(line, std::min(std::strlen(line), kMaxStatusLine)).append("\r\n");
     return space ? std::atoi(space + 1) : code;
   }
   if (space && space - line >= 5 && strncasecmp(line, "HTTP/", 5) == 0) {
-    out.append("Status:").append(space).append("\r\n");
+    constexpr std::string_view kStatus = "Status:";
+    out.append(kStatus)
+        .append(space, std::min(std::strlen(space), kMaxStatusLine - kStatus.size()))
+        .append("\r\n");
     return std::atoi(space + 1);
   }
   zend_llist_position pos;

@@ -82,6 +82,7 @@ bool WorkerPool::start() {
   if (settings_.mode == PmMode::Dynamic) first = std::min(settings_.start_servers, settings_.workers);
   if (settings_.mode == PmMode::Ondemand) first = 0;
   std::lock_guard lock(mutex_);
+  spawn_window_ = std::chrono::steady_clock::now();  // the first maintenance is a tick away
   for (unsigned i = 0; i < first; ++i) {
     if (!spawn_locked()) return false;
   }
@@ -93,23 +94,24 @@ void WorkerPool::forget_locked(Waiter& waiter) {
 }
 
 void WorkerPool::maintain_locked() {
+  // Once a tick, as php-fpm's maintenance (fpm_pctl_perform_idle_server_maintenance): a request
+  // that takes the last idle thread does not start another at once (a job that finds no idle
+  // thread does, in submit()).
   const auto now = std::chrono::steady_clock::now();
-  if (now - spawn_window_ >= kMaintenanceTick) {
-    spawn_window_ = now;
-    spawned_in_window_ = 0;
-    // Surplus idle threads leave, once a tick (php-fpm's maintenance runs once a second); the
-    // least recently used go first.
-    std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
-                              ? idle_waiters_.size() - settings_.max_spare_servers
-                              : 0;
-    for (std::size_t i = 0; i < surplus; ++i) {
-      Waiter* waiter = idle_waiters_[i];
-      waiter->retire = true;
-      waiter->wake.notify_one();
-    }
-    idle_waiters_.erase(idle_waiters_.begin(),
-                        idle_waiters_.begin() + static_cast<std::ptrdiff_t>(surplus));
+  if (now - spawn_window_ < kMaintenanceTick) return;
+  spawn_window_ = now;
+  spawned_in_window_ = 0;
+  // Surplus idle threads leave; the least recently used go first.
+  std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
+                            ? idle_waiters_.size() - settings_.max_spare_servers
+                            : 0;
+  for (std::size_t i = 0; i < surplus; ++i) {
+    Waiter* waiter = idle_waiters_[i];
+    waiter->retire = true;
+    waiter->wake.notify_one();
   }
+  idle_waiters_.erase(idle_waiters_.begin(),
+                      idle_waiters_.begin() + static_cast<std::ptrdiff_t>(surplus));
   std::size_t idle = idle_waiters_.size();
   while (idle < settings_.min_spare_servers && spawned_in_window_ < settings_.max_spawn_rate &&
          running_ < settings_.workers && spawn_locked()) {

@@ -11,12 +11,12 @@
 
 namespace zfpm::obs {
 
-// The whole body. `full` adds one record per worker (ignored by OpenMetrics, which always lists
-// its per-worker series).
+// The whole body. `full` adds one record per worker; for OpenMetrics, zfpm's per-worker series
+// (without it the page is php-fpm's exactly, as its tests and exporters expect).
 std::string render_status(const PoolSnapshot& snapshot, StatusQuery query);
 
 // OpenMetrics alone (status_openmetrics.cpp).
-std::string render_status_openmetrics(const PoolSnapshot& snapshot);
+std::string render_status_openmetrics(const PoolSnapshot& snapshot, bool per_worker);
 
 // strftime with localtime, as php-fpm formats its times.
 std::string format_local_time(std::time_t when, const char* format);

@@ -56,3 +56,9 @@ TEST_CASE("bad listen addresses are refused") {
   CHECK(rejected("[::1]9000"));
   CHECK(rejected("[::1"));
 }
+
+TEST_CASE("a bad port is reported in php-fpm's words") {
+  auto parsed = parse_listen_address("127.0.0.1:69002");
+  REQUIRE(std::holds_alternative<AddressError>(parsed));
+  CHECK(std::get<AddressError>(parsed).message == "invalid port value '69002'");
+}

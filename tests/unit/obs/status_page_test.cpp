@@ -151,3 +151,9 @@ TEST_CASE("OpenMetrics: php-fpm's families, zfpm's per-worker series, every line
   }
   CHECK(samples == 12 + 5 * 2);
 }
+
+TEST_CASE("OpenMetrics without full is php-fpm's page exactly: no zfpm series") {
+  const std::string text = render_status(sample(), {StatusFormat::OpenMetrics, false});
+  CHECK(text.find("zfpm_worker") == std::string::npos);
+  CHECK(text.ends_with("\nphpfpm_slow_requests 4\n# EOF\n"));
+}
