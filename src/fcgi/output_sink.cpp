@@ -10,6 +10,7 @@ void OutputSink::begin(std::shared_ptr<ResponseChannel> channel, std::uint16_t r
   request_id_ = request_id;
   keep_conn_ = keep_conn;
   buffer_.clear();
+  if (buffer_.capacity() < kHandOffBytes) buffer_.reserve(kHandOffBytes + kHandOffBytes / 4);
 }
 
 bool OutputSink::append(int type, std::string_view data) {
@@ -30,18 +31,18 @@ bool OutputSink::write_stderr(std::string_view data) {
 bool OutputSink::flush() {
   if (aborted()) return false;
   if (buffer_.empty()) return true;
-  std::string out;
-  out.reserve(kHandOffBytes + kHandOffBytes / 4);
-  out.swap(buffer_);
-  return channel_->send(std::move(out));
+  const bool ok = channel_->send(buffer_);
+  buffer_.clear();
+  return ok;
 }
 
 void OutputSink::end(std::uint32_t app_status) {
   if (!channel_) return;
   append_end_request(buffer_, request_id_, app_status, ProtocolStatus::RequestComplete);
   auto channel = std::move(channel_);
-  channel->finish(std::move(buffer_), keep_conn_);
-  buffer_ = std::string();
+  channel->finish(buffer_, keep_conn_);
+  buffer_.clear();
+  if (buffer_.capacity() > kKeptBytes) buffer_ = std::string();  // after a big unbuffered echo
 }
 
 }  // namespace zfpm::fcgi

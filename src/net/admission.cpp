@@ -19,6 +19,12 @@ Admission::Refusal Admission::try_open() {
     refused_ = true;
     return Refusal::MaxConnections;
   }
+  if (kept_for_listener_ > 0) {  // this connection's turn, kept while requests wait (pump)
+    --kept_for_listener_;
+    ++open_;
+    ++reserved_;
+    return Refusal::None;
+  }
   // Waiting keep-alive requests come before new connections.
   if (!has_room() || !waiters_.empty()) {
     refused_ = true;
@@ -69,14 +75,21 @@ void Admission::job_done() {
 }
 
 void Admission::pump(std::vector<std::function<void()>>& grants, bool& resume) {
-  while (has_room() && !waiters_.empty()) {
+  while (has_room()) {
+    const bool listener_waits = refused_ && open_ < max_connections_;
+    if (listener_waits && (waiters_.empty() || listener_turn_)) {
+      refused_ = false;
+      listener_turn_ = false;
+      resume = true;
+      // With requests waiting, try_open would refuse the listener: keep the slot for it.
+      if (!waiters_.empty()) ++kept_for_listener_;
+      continue;
+    }
+    if (waiters_.empty()) break;
     ++jobs_;
     grants.push_back(std::move(waiters_.front()));
     waiters_.pop_front();
-  }
-  if (refused_ && has_room() && waiters_.empty() && open_ < max_connections_) {
-    refused_ = false;
-    resume = true;
+    listener_turn_ = listener_waits;
   }
 }
 

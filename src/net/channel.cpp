@@ -1,11 +1,13 @@
 #include "zfpm/net/channel.hpp"
 
 #include "zfpm/net/connection.hpp"
+#include "zfpm/net/connection_outbox.hpp"
 
 namespace zfpm::net {
 
-Channel::Channel(std::shared_ptr<Connection> connection, asio::any_io_executor executor)
-    : connection_(std::move(connection)), executor_(std::move(executor)) {}
+Channel::Channel(std::shared_ptr<Connection> connection, Outbox& outbox,
+                 asio::any_io_executor executor)
+    : connection_(std::move(connection)), outbox_(outbox), executor_(std::move(executor)) {}
 
 Channel::~Channel() {
   // A job dropped without finish() (the pool stopped): the connection learns it on its own
@@ -15,38 +17,46 @@ Channel::~Channel() {
   }
 }
 
-bool Channel::send(std::string records) {
-  if (aborted()) return false;
-  {
-    std::lock_guard lock(mutex_);
-    unsent_ += records.size();
+bool Channel::send(std::string_view records) {
+  if (aborted() || !connection_) return false;
+  switch (outbox_.write(records)) {
+    case Outbox::Result::Sent:
+      return true;
+    case Outbox::Result::Failed:
+      aborted_.store(true, std::memory_order_release);
+      return false;
+    case Outbox::Result::Started:
+      asio::post(executor_, [connection = connection_] { connection->start_draining(); });
+      break;
+    case Outbox::Result::Queued:
+      break;
   }
-  asio::post(executor_, [connection = connection_, bytes = std::move(records)]() mutable {
-    connection->queue_write(std::move(bytes));
-  });
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [&] { return unsent_ <= kMaxUnsentBytes || aborted(); });
-  return !aborted();
+  if (!outbox_.wait_below(kMaxUnsentBytes, aborted_)) {
+    aborted_.store(true, std::memory_order_release);  // aborted, or the socket failed or closed
+    return false;
+  }
+  return true;
 }
 
-void Channel::finish(std::string records, bool keep_conn) {
+void Channel::finish(std::string_view records, bool keep_conn) {
   if (!connection_) return;
-  asio::post(executor_, [connection = std::move(connection_), bytes = std::move(records),
-                         keep_conn]() mutable {
-    connection->finish_request(std::move(bytes), keep_conn);
+  // A kept connection learns that the request is over before its last bytes go out: the client
+  // may send the next request as soon as it has them (Connection::collect_finished).
+  if (keep_conn) connection_->note_finish_time();
+  const auto result = outbox_.write(records, keep_conn);
+  if (keep_conn && result == Outbox::Result::Sent && !connection_->finish_wanted()) {
+    connection_.reset();  // nothing for the I/O thread to do now
+    return;
+  }
+  asio::post(executor_, [connection = std::move(connection_), keep_conn,
+                         started = result == Outbox::Result::Started] {
+    connection->finish_request(keep_conn, started);
   });
-}
-
-void Channel::written(std::size_t bytes) {
-  std::lock_guard lock(mutex_);
-  unsent_ = bytes > unsent_ ? 0 : unsent_ - bytes;
-  drained_.notify_all();
 }
 
 void Channel::abort() {
   aborted_.store(true, std::memory_order_release);
-  std::lock_guard lock(mutex_);
-  drained_.notify_all();
+  outbox_.wake();
 }
 
 }  // namespace zfpm::net

@@ -2,13 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+
 #include "zfpm/fcgi/encoder.hpp"
+#include "zfpm/net/allowed_clients.hpp"
 #include "zfpm/net/channel.hpp"
 
 namespace zfpm::net {
 
 Connection::Connection(Socket socket, std::string peer, const ConnectionShared& shared)
     : socket_(std::move(socket)),
+      outbox_(socket_.native_handle()),
       peer_(std::move(peer)),
       shared_(shared),
       parser_(shared.settings.limits, shared.spool_factory),
@@ -19,20 +23,50 @@ Connection::Connection(Socket socket, std::string peer, const ConnectionShared& 
 Connection::~Connection() = default;
 
 void Connection::start() {
+  asio::error_code ec;
+  // read_some must return would_block, not wait: the socket is the I/O thread's.
+  socket_.non_blocking(true, ec);
+  const auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec && endpoint.size() <= sizeof(sockaddr_storage)) {
+    sockaddr_storage address{};
+    std::memcpy(&address, endpoint.data(), endpoint.size());
+    client_ip_ = client_ip(address);
+  }
   receive_start_ = last_activity_ = Clock::now();
   update_deadline();
   read();
 }
 
 void Connection::read() {
-  socket_.async_read_some(asio::buffer(read_buffer_),
-                          [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                            self->on_read(ec, n);
-                          });
+  socket_.async_wait(Socket::wait_read, [self = shared_from_this()](const asio::error_code& ec) {
+    if (ec) {
+      self->on_read(ec, {});
+    } else {
+      self->read_ready();
+    }
+  });
 }
 
-void Connection::on_read(const asio::error_code& ec, std::size_t n) {
+void Connection::read_ready() {
   if (closed_) return;
+  // One buffer per I/O thread, allocated on its first read; the bytes are parsed before this
+  // returns, so no other connection can overwrite them.
+  constexpr std::size_t kReadBytes = 64 * 1024;
+  thread_local std::unique_ptr<char[]> buffer;
+  if (!buffer) buffer = std::make_unique<char[]>(kReadBytes);
+  asio::error_code ec;
+  const std::size_t n = socket_.read_some(asio::buffer(buffer.get(), kReadBytes), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    read();  // a spurious readiness
+    return;
+  }
+  on_read(ec, std::span<const char>(buffer.get(), n));
+}
+
+void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes) {
+  const std::size_t n = bytes.size();
+  if (closed_) return;
+  collect_finished();  // before the bytes: they may be the next request
   if (ec) {
     if (request_running_) {
       // The web server gave up on the running request: the script sees connection_aborted().
@@ -40,6 +74,7 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
       close_after_writes_ = true;  // keep the object until the worker finishes
       asio::error_code ignored;
       socket_.shutdown(asio::socket_base::shutdown_receive, ignored);
+      want_finish_post();
       update_deadline();
       return;
     }
@@ -50,14 +85,14 @@ void Connection::on_read(const asio::error_code& ec, std::size_t n) {
     return;
   }
   const auto now = Clock::now();
-  if (!reserved_ && !request_running_ && !waiting_ && parser_.between_requests()) {
+  if (!reserved_ && !request_running_ && parser_.between_requests()) {
     receive_start_ = now;  // a new request starts arriving: its clock starts
     received_ = 0;
   }
   received_ += n;
   last_activity_ = now;
   events_.clear();
-  parser_.feed(std::span<const char>(read_buffer_.data(), n), events_);
+  parser_.feed(bytes, events_);
   for (auto& event : events_) {
     handle(event);
     if (closed_) return;
@@ -106,42 +141,18 @@ void Connection::on_ready(fcgi::Request request) {
     // A new connection's first request takes the slot reserved for it at accept.
     reserved_ = false;
     shared_.admission.first_request();
-    dispatch(std::move(request));
+    dispatch(std::move(request), false);
     return;
   }
-  waiting_ = std::move(request);
-  auto grant = [weak = weak_from_this(), executor = socket_.get_executor(),
-                &admission = shared_.admission] {
-    asio::post(executor, [weak, &admission] {
-      if (auto self = weak.lock()) {
-        self->admitted();
-      } else {
-        admission.job_done();  // nobody left to use the slot
-      }
-    });
-  };
-  if (shared_.admission.try_request(std::move(grant))) admitted();
-  // Otherwise the request waits here, in memory or spooled, until a worker's slot is granted.
-}
-
-void Connection::admitted() {
-  if (closed_ || !waiting_) {
-    shared_.admission.job_done();  // aborted or gone while it waited
-    return;
-  }
-  fcgi::Request request = std::move(*waiting_);
-  waiting_.reset();
-  dispatch(std::move(request));
-  update_deadline();
+  dispatch(std::move(request), true);
 }
 
 void Connection::on_aborted(const fcgi::Aborted& aborted) {
-  if (aborted.running && !waiting_) {
+  if (aborted.running && !unpark()) {
     abort_request();  // the worker ends it: the script sees connection_aborted()
     return;
   }
   // It never reached a worker: it ends here.
-  waiting_.reset();
   std::string out;
   fcgi::append_end_request(out, aborted.request_id, 0, fcgi::ProtocolStatus::RequestComplete);
   parser_.request_finished();
@@ -164,63 +175,149 @@ void Connection::on_protocol_error(const fcgi::ProtocolError& error) {
   close();
 }
 
-void Connection::dispatch(fcgi::Request request) {
-  auto channel = std::make_shared<Channel>(shared_from_this(), socket_.get_executor());
+void Connection::dispatch(fcgi::Request request, bool park) {
+  auto channel = std::make_shared<Channel>(shared_from_this(), outbox_, socket_.get_executor());
   channel_ = channel;
   request_running_ = true;
-  if (!shared_.pool.submit(pool::Job{std::move(request), std::move(channel)})) close();
-}
-
-void Connection::queue_write(std::string bytes) {
-  if (closed_ || bytes.empty()) return;
-  writes_.push_back(std::move(bytes));
-  if (!writing_) {
-    write_progress_ = Clock::now();
-    write_next();
-    update_deadline();
-  }
-}
-
-void Connection::write_next() {
-  if (writes_.empty()) {
-    writing_ = false;
-    if (close_after_writes_ && !request_running_) close();
+  outbox_.clear_finished();
+  notify_finish_.store(false);
+  request.client_ip = client_ip_;
+  Channel* raw_channel = channel.get();
+  pool::Job job{std::move(request), std::move(channel)};
+  if (!park) {
+    if (!shared_.pool.submit(std::move(job))) close();
     return;
   }
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(writes_.front()),
-                    [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
-                      self->on_written(ec, n);
-                    });
-}
-
-void Connection::on_written(const asio::error_code& ec, std::size_t n) {
-  if (closed_) return;
-  if (ec) {
-    abort_request();
-    writes_.clear();
-    writing_ = false;
-    if (request_running_) {
-      close_after_writes_ = true;
-    } else {
-      close();
+  parked_ = std::make_shared<Parked>();
+  parked_->job = std::move(job);
+  parked_->channel = raw_channel;
+  // Runs on the thread that frees the slot (a worker, usually about to ask for its next job).
+  auto grant = [parked = parked_, &pool = shared_.pool, &admission = shared_.admission] {
+    int waiting = kWaiting;
+    if (!parked->state.compare_exchange_strong(waiting, kTaken)) {
+      admission.job_done();  // taken back while it waited: the slot goes on
+      return;
     }
-    return;
+    pool.submit(std::move(parked->job));  // when the pool stops, the dropped job's channel
+                                          // tells the connection (abandon_request)
+  };
+  if (shared_.admission.try_request(grant)) grant();
+  // Otherwise the request waits with Admission, in memory or spooled, until a slot is free.
+}
+
+bool Connection::unpark() {
+  if (!parked_) return false;
+  int waiting = kWaiting;
+  auto parked = std::move(parked_);
+  if (!parked->state.compare_exchange_strong(waiting, kCancelled)) return false;  // running
+  // Nobody else touches the job now; its channel must not report an abandoned request.
+  parked->channel->detach();
+  parked->job = pool::Job{};
+  channel_.reset();
+  request_running_ = false;
+  return true;
+}
+
+void Connection::queue_write(std::string_view bytes) {
+  if (closed_ || bytes.empty()) return;
+  switch (outbox_.write(bytes)) {
+    case Outbox::Result::Started:
+      start_draining();
+      break;
+    case Outbox::Result::Failed:
+      on_write_failed();
+      return;
+    case Outbox::Result::Queued:
+    case Outbox::Result::Sent:
+      break;
   }
+  if (!writing_ && close_after_writes_ && !request_running_) close();
+}
+
+void Connection::start_draining() {
+  if (closed_ || writing_) return;
+  writing_ = true;
   write_progress_ = Clock::now();
-  if (auto channel = channel_.lock()) channel->written(n);
-  writes_.pop_front();
-  write_next();
+  wait_writable();
   update_deadline();
 }
 
-void Connection::finish_request(std::string last_records, bool keep_conn) {
+void Connection::wait_writable() {
+  socket_.async_wait(Socket::wait_write, [self = shared_from_this()](const asio::error_code& ec) {
+    self->on_writable(ec);
+  });
+}
+
+void Connection::on_writable(const asio::error_code& ec) {
+  if (closed_) return;
+  bool more = false;
+  bool failed = static_cast<bool>(ec);
+  const std::size_t sent = failed ? 0 : outbox_.drain(more, failed);
+  if (failed) {
+    on_write_failed();
+    return;
+  }
+  if (sent > 0) write_progress_ = Clock::now();
+  if (more) {
+    wait_writable();
+    update_deadline();
+    return;
+  }
+  writing_ = false;
+  collect_finished();
+  if (!closed_ && close_after_writes_ && !request_running_) close();
+  update_deadline();
+}
+
+void Connection::on_write_failed() {
+  abort_request();
+  writing_ = false;
+  collect_finished();
+  if (request_running_) {
+    close_after_writes_ = true;
+    want_finish_post();
+  } else {
+    close();
+  }
+}
+
+void Connection::note_finish_time() {
+  finished_at_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+bool Connection::finish_wanted() const {
+  return notify_finish_.load();  // seq_cst, after the outbox's finished mark: see want_finish_post
+}
+
+void Connection::want_finish_post() {
+  // Dekker's pattern with the worker's finished mark (Outbox::write) and finish_wanted():
+  // either the worker sees this and posts its finish, or this sees its mark and collects it now.
+  notify_finish_.store(true);
+  collect_finished();
+}
+
+void Connection::collect_finished() {
+  if (!request_running_ || !outbox_.take_finished()) return;
+  const Clock::time_point at(Clock::duration(finished_at_.load(std::memory_order_relaxed)));
+  complete_request(true, at);
+}
+
+void Connection::finish_request(bool keep_conn, bool start_drain) {
+  if (start_drain) start_draining();
+  if (keep_conn) {
+    collect_finished();  // a no-op when a read or the timer took it in first
+  } else if (request_running_) {
+    complete_request(false, Clock::now());
+  }
+}
+
+void Connection::complete_request(bool keep_conn, Clock::time_point at) {
   channel_.reset();
+  parked_.reset();
   request_running_ = false;
   parser_.request_finished();
-  last_activity_ = Clock::now();  // the idle clock starts now, not at the request's last byte
+  last_activity_ = at;  // the idle clock starts now, not at the request's last byte
   if (!keep_conn) close_after_writes_ = true;
-  queue_write(std::move(last_records));
   if (!closed_ && !writing_ && close_after_writes_) close();
   update_deadline();
 }
@@ -238,15 +335,14 @@ void Connection::abort_request() {
 void Connection::close() {
   if (closed_) return;
   closed_ = true;
-  abort_request();
-  waiting_.reset();
+  if (!unpark()) abort_request();
   shared_.admission.close(reserved_);
   reserved_ = false;
   asio::error_code ignored;
   timer_.cancel();
+  outbox_.close();  // before the descriptor goes: no worker sends on it after this
   socket_.shutdown(asio::socket_base::shutdown_both, ignored);
   socket_.close(ignored);
-  writes_.clear();
 }
 
 }  // namespace zfpm::net

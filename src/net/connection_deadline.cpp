@@ -7,17 +7,22 @@
 namespace zfpm::net {
 namespace {
 
-enum class Due { None, Receive, Idle, Write };
+// Check: a request runs; its worker may finish it without telling the strand (a kept
+// connection), so the strand looks at least once per idle_timeout to start the idle deadline.
+enum class Due { None, Receive, Idle, Write, Check };
 
 // Recomputed from the state each time, so no path can leave a stale deadline behind.
 std::pair<Connection::Clock::time_point, Due> next_deadline(
-    const ConnectionSettings& s, bool waiting_for_request, bool idle,
+    const ConnectionSettings& s, bool running, bool waiting_for_request, bool idle,
     Connection::Clock::time_point receive_start, std::uint64_t received,
     Connection::Clock::time_point last_activity, bool writing,
     Connection::Clock::time_point write_progress) {
   auto at = Connection::Clock::time_point::max();
   Due due = Due::None;
-  if (waiting_for_request) {
+  if (running) {
+    at = last_activity + s.idle_timeout;
+    due = Due::Check;
+  } else if (waiting_for_request) {
     if (idle) {
       at = last_activity + s.idle_timeout;
       due = Due::Idle;
@@ -38,7 +43,7 @@ std::pair<Connection::Clock::time_point, Due> next_deadline(
 
 void Connection::update_deadline() {
   if (closed_) return;
-  auto [at, due] = next_deadline(shared_.settings, !request_running_ && !waiting_,
+  auto [at, due] = next_deadline(shared_.settings, request_running_, !request_running_,
                                  !reserved_ && parser_.between_requests(), receive_start_,
                                  received_, last_activity_, writing_, write_progress_);
   if (due != Due::None && at < timer_at_) arm_timer(at);
@@ -55,7 +60,9 @@ void Connection::arm_timer(Clock::time_point when) {
 }
 
 void Connection::on_timer() {
-  auto [at, due] = next_deadline(shared_.settings, !request_running_ && !waiting_,
+  collect_finished();
+  if (closed_) return;
+  auto [at, due] = next_deadline(shared_.settings, request_running_, !request_running_,
                                  !reserved_ && parser_.between_requests(), receive_start_,
                                  received_, last_activity_, writing_, write_progress_);
   if (due == Due::None) return;
@@ -66,6 +73,9 @@ void Connection::on_timer() {
   }
   const auto& s = shared_.settings;
   switch (due) {
+    case Due::Check:
+      arm_timer(now + s.idle_timeout);  // still running: look again later
+      return;
     case Due::Receive:
       spdlog::warn(
           "closing connection from {}: request not complete after {} seconds, {} bytes received "

@@ -9,10 +9,10 @@
 // SG(request_info) fields): decoded values point into the request's Params, values set later
 // live in the env and are never freed before it. Pure: no PHP, no I/O.
 #include <cstddef>
-#include <deque>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "zfpm/fcgi/params.hpp"
@@ -30,7 +30,7 @@ class RequestEnv {
   RequestEnv() = default;
   // FCGI_ROLE (fastcgi.c: fcgi_read_request sets it before the params), then every param.
   RequestEnv(const fcgi::Params& params, fcgi::Role role);
-  // Moving keeps every C string valid (deque elements and borrowed params do not move).
+  // Moving keeps every C string valid (owned buffers and borrowed params do not move).
   RequestEnv(RequestEnv&&) = default;
   RequestEnv& operator=(RequestEnv&&) = default;
 
@@ -56,10 +56,16 @@ class RequestEnv {
     bool live = true;
   };
   std::string_view keep(std::string_view text);
+  // The table's position for name: its newest slot's (index + 1), or an empty position (0).
+  std::uint32_t& position(std::string_view name);
+  void grow();
 
-  std::vector<Slot> entries_;                                // insertion order
-  std::unordered_map<std::string_view, std::size_t> index_;  // live names → entries_
-  std::deque<std::string> owned_;                            // names and values set after decoding
+  std::vector<Slot> entries_;  // insertion order
+  // Open addressing over entries_, a power of two at most half full; a name keeps its position
+  // when removed (the slot goes dead), and a later set points it at the new slot. One flat
+  // allocation per request instead of one node per param.
+  std::vector<std::uint32_t> table_;
+  std::vector<std::unique_ptr<char[]>> owned_;  // names and values set after decoding
 };
 
 }  // namespace zfpm::php

@@ -1,7 +1,8 @@
 #pragma once
 // The worker's side of a response: PHP's output is encoded into STDOUT/STDERR records in a buffer
 // owned by the worker thread and handed to the connection in large pieces, so the request path
-// pays one hand-off per ~32 KiB instead of one per echo.
+// pays one write per ~32 KiB instead of one per echo. The buffer is kept from one request to the
+// next (up to kKeptBytes), so a worker's requests do not allocate it again.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -14,12 +15,13 @@ namespace zfpm::fcgi {
 class ResponseChannel {
  public:
   virtual ~ResponseChannel() = default;
-  // Queues encoded records for the client; blocks while too much is still unsent (a slow client
-  // holds its own worker, never memory). Returns false once the client is gone or aborted.
-  virtual bool send(std::string records) = 0;
-  // Queues the request's last records (ending with END_REQUEST); the connection then takes the
+  // Sends encoded records to the client (copying what cannot be sent at once); blocks while too
+  // much is still unsent (a slow client holds its own worker, never memory). Returns false once
+  // the client is gone or aborted.
+  virtual bool send(std::string_view records) = 0;
+  // Sends the request's last records (ending with END_REQUEST); the connection then takes the
   // next request (keep_conn) or closes.
-  virtual void finish(std::string records, bool keep_conn) = 0;
+  virtual void finish(std::string_view records, bool keep_conn) = 0;
   // The client closed, sent ABORT_REQUEST, or a write failed.
   virtual bool aborted() const = 0;
 };
@@ -27,6 +29,7 @@ class ResponseChannel {
 class OutputSink {
  public:
   static constexpr std::size_t kHandOffBytes = 32 * 1024;
+  static constexpr std::size_t kKeptBytes = 256 * 1024;
 
   void begin(std::shared_ptr<ResponseChannel> channel, std::uint16_t request_id, bool keep_conn);
 

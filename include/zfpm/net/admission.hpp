@@ -5,9 +5,12 @@
 //   - a request handed to the pool, until its worker is free again (job_done), and
 //   - a new connection, until its first request is ready (reserved): so accepting stops as soon
 //     as the connections already inside could fill every slot.
-// A keep-alive connection's next request takes a free slot, or waits in a FIFO and is granted the
-// next one before any new connection is accepted. Memory is thus bounded by the slots and the
-// open connections (at most max_connections), never by load.
+// A keep-alive connection's next request takes a free slot, or waits in a FIFO. While requests
+// wait and new connections wait in the listen queue too, freed slots alternate between the two
+// (the listener is resumed with the slot kept for it), so that neither starves the other: a
+// connection in the listen queue is not left there for as long as keep-alive requests keep
+// coming. Memory is thus bounded by the slots and the open connections (at most
+// max_connections), never by load.
 //
 // Thread-safe: connections call it from their strands, workers from their threads. Callbacks run
 // outside the lock, on the thread that freed the slot: they must post, not run, real work.
@@ -47,7 +50,7 @@ class Admission {
   std::size_t waiting() const;
 
  private:
-  bool has_room() const { return jobs_ + reserved_ < slots_; }
+  bool has_room() const { return jobs_ + reserved_ + kept_for_listener_ < slots_; }
   // Gives free slots to waiters; returns the grants to call and whether accepting may resume.
   void pump(std::vector<std::function<void()>>& grants, bool& resume);
   void run(std::vector<std::function<void()>>& grants, bool resume);
@@ -59,7 +62,9 @@ class Admission {
   std::size_t jobs_ = 0;
   std::size_t reserved_ = 0;
   std::size_t open_ = 0;
-  bool refused_ = false;
+  bool refused_ = false;               // a connection was left in the listen queue
+  bool listener_turn_ = false;         // the next free slot goes to the listen queue
+  std::size_t kept_for_listener_ = 0;  // slots given to the resumed listener, not yet taken
   std::deque<std::function<void()>> waiters_;
 };
 

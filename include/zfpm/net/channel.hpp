@@ -1,41 +1,42 @@
 #pragma once
-// The worker's handle on its connection (fcgi::ResponseChannel): records cross from the worker to
-// the I/O thread by asio::post, and the worker waits while too many bytes are still unsent, which
-// bounds a response's memory by kMaxUnsentBytes whatever the client's speed.
+// The worker's handle on its connection (fcgi::ResponseChannel). The worker writes its records
+// to the socket itself (connection_outbox.hpp): a response that the socket takes at once never
+// wakes the I/O thread. Only what the socket cannot take now is left to the I/O thread, and the
+// worker waits while more than kMaxUnsentBytes are left, which bounds a response's memory
+// whatever the client's speed.
 #include <asio.hpp>
-
 #include <atomic>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 
 #include "zfpm/fcgi/output_sink.hpp"
 
 namespace zfpm::net {
 
 class Connection;
+class Outbox;
 
 class Channel final : public fcgi::ResponseChannel {
  public:
   static constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
 
-  Channel(std::shared_ptr<Connection> connection, asio::any_io_executor executor);
+  Channel(std::shared_ptr<Connection> connection, Outbox& outbox, asio::any_io_executor executor);
   ~Channel() override;
 
-  bool send(std::string records) override;
-  void finish(std::string records, bool keep_conn) override;
+  bool send(std::string_view records) override;
+  void finish(std::string_view records, bool keep_conn) override;
   bool aborted() const override { return aborted_.load(std::memory_order_acquire); }
 
-  // I/O thread side.
-  void written(std::size_t bytes);
+  // I/O thread side, while the connection is alive.
   void abort();
+  // A parked request taken back before any worker saw it: dropping it tells nobody.
+  void detach() { connection_.reset(); }
 
  private:
-  std::shared_ptr<Connection> connection_;  // released to the I/O thread, never dropped here
+  // The connection is released to the I/O thread (posted), except after a kept connection's
+  // response went out whole: then the connection's pending read holds it anyway.
+  std::shared_ptr<Connection> connection_;
+  Outbox& outbox_;  // the connection's; valid while connection_ is held
   asio::any_io_executor executor_;
-  std::mutex mutex_;
-  std::condition_variable drained_;
-  std::size_t unsent_ = 0;
   std::atomic<bool> aborted_{false};
 };
 

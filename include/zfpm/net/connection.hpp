@@ -1,7 +1,10 @@
 #pragma once
 // One FastCGI connection: owns the socket and its buffers, feeds bytes to the parser, hands
-// complete requests to the worker pool (through Admission's flow control) and writes the records
-// that come back. Runs only on its strand; the worker reaches it through a ResponseChannel.
+// complete requests to the worker pool (through Admission's flow control). Runs only on its
+// strand; the worker reaches it through a ResponseChannel, and writes its records to the socket
+// itself through the connection's Outbox; the I/O thread sends only what the socket could not
+// take at once. A kept connection learns that its request is over without a wake-up
+// (Outbox::write(..., last)), and collects that the next time it runs (a read, the timer, a post).
 //
 // Deadlines (settings.client_timeout / idle_timeout), one timer:
 //   receiving a request (or a new connection's first one): client_timeout from its first byte,
@@ -9,17 +12,17 @@
 //   idle between keep-alive requests: idle_timeout;
 //   a response the client does not read: client_timeout without progress.
 // A request that runs or waits for a worker has no read deadline (the script takes its time).
-#include <array>
+#include <span>
 #include <asio.hpp>
+#include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "zfpm/fcgi/parser.hpp"
 #include "zfpm/net/admission.hpp"
+#include "zfpm/net/connection_outbox.hpp"
 #include "zfpm/net/settings.hpp"
 #include "zfpm/pool/worker_pool.hpp"
 
@@ -46,49 +49,90 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void start();
   void close();
+  // Nothing in flight: no request arriving, waiting, running or being written, and not a new
+  // connection whose first request is on its way (for a graceful stop, which then closes it).
+  // Call on the strand.
+  bool quiet() const {
+    // A request whose last records are out counts as over (collect_finished has yet to run).
+    const bool between = request_running_ ? outbox_.finished() && outbox_.pending() == 0
+                                          : parser_.between_requests();
+    return closed_ || (!reserved_ && between && !writing_);
+  }
 
   // Called on the strand on behalf of the request's Channel.
-  void queue_write(std::string bytes);
-  void finish_request(std::string last_records, bool keep_conn);
+  void queue_write(std::string_view bytes);
+  // The worker's outbox queued bytes: send them as the socket becomes writable.
+  void start_draining();
+  // The request is over and its last records are written or queued.
+  void finish_request(bool keep_conn, bool start_drain);
   void abandon_request();
+  // The worker, for a kept connection: note_finish_time() before the last records are written
+  // (Outbox::write(..., true) marks the request finished); finish_wanted() after, true when the
+  // strand asked to be told by a post (it is waiting to close).
+  void note_finish_time();
+  bool finish_wanted() const;
 
  private:
   void abort_request();
 
+  // Waits until the socket is readable, then reads into the I/O thread's own buffer: a
+  // connection holds no read buffer of its own, and an idle keep-alive connection costs no
+  // speculative read that finds nothing.
   void read();
-  void on_read(const asio::error_code& ec, std::size_t n);
+  void read_ready();
+  void on_read(const asio::error_code& ec, std::span<const char> bytes);
   void handle(fcgi::Event& event);
   void on_ready(fcgi::Request request);
   void on_aborted(const fcgi::Aborted& aborted);
   void on_protocol_error(const fcgi::ProtocolError& error);
-  void admitted();
-  void dispatch(fcgi::Request request);
-  void write_next();
-  void on_written(const asio::error_code& ec, std::size_t n);
+  // Starts the request: to the pool now, or parked in Admission's queue until a slot is free.
+  void dispatch(fcgi::Request request, bool park);
+  // A parked request that no worker took yet is taken back (true), to be ended here.
+  bool unpark();
+  void wait_writable();
+  void on_writable(const asio::error_code& ec);
+  void on_write_failed();
+  // Takes in a finish the worker marked; then the next request may start.
+  void collect_finished();
+  // Asks the worker to post its finish, then collects one that raced with the asking.
+  void want_finish_post();
+  void complete_request(bool keep_conn, Clock::time_point at);
 
   void update_deadline();
   void arm_timer(Clock::time_point when);
   void on_timer();
 
   Socket socket_;
+  Outbox outbox_;  // every write to socket_, from this strand or the worker
   std::string peer_;
+  std::string client_ip_;  // for the access log's %R (fcgi::Request::client_ip)
   const ConnectionShared& shared_;
   fcgi::Parser parser_;
   std::vector<fcgi::Event> events_;
-  std::array<char, 64 * 1024> read_buffer_{};
 
-  std::deque<std::string> writes_;
-  bool writing_ = false;
+  bool writing_ = false;  // the outbox has queued bytes and the strand is sending them
   bool close_after_writes_ = false;
   bool closed_ = false;
 
   // Admission: a new connection's reserved slot; a ready request waiting for a worker's slot.
+  // A waiting request is already a job, parked with Admission: the worker that frees a slot
+  // hands it to the pool itself (and usually takes it), with no trip through this strand.
+  struct Parked {
+    std::atomic<int> state{0};  // kWaiting, then kTaken (by a grant) or kCancelled (here)
+    pool::Job job;
+    Channel* channel = nullptr;  // job's
+  };
+  static constexpr int kWaiting = 0, kTaken = 1, kCancelled = 2;
   bool reserved_ = true;
-  std::optional<fcgi::Request> waiting_;
+  std::shared_ptr<Parked> parked_;  // the running request, while it may still be waiting
   // The running request's channel. Weak: the worker owns it, and when a job is dropped unserved
   // the channel's destructor tells this connection (abandon_request).
   std::weak_ptr<Channel> channel_;
   bool request_running_ = false;
+  // Set by the worker (note_finish_time, and the outbox's finished mark), taken by the strand
+  // (collect_finished).
+  std::atomic<Clock::rep> finished_at_{0};
+  std::atomic<bool> notify_finish_{false};
 
   // Deadlines.
   asio::steady_timer timer_;

@@ -1,5 +1,6 @@
 // Flow control: slots = workers + queue; new connections reserve one until their first request;
-// keep-alive requests wait in order for a slot; accepting resumes only when there is room.
+// keep-alive requests wait in order for a slot; accepting resumes only when there is room, and
+// shares the freed slots with waiting requests.
 #include "zfpm/net/admission.hpp"
 
 #include <doctest/doctest.h>
@@ -39,7 +40,7 @@ TEST_CASE("a connection that leaves before its first request gives its reservati
   CHECK(admission.try_open() == Refusal::None);
 }
 
-TEST_CASE("keep-alive requests beyond the slots wait in arrival order and come before accepts") {
+TEST_CASE("keep-alive requests beyond the slots wait in arrival order, before new accepts") {
   Admission admission(2, 100);
   std::vector<std::string> granted;
   CHECK(admission.try_request([&] { granted.push_back("a"); }));
@@ -47,16 +48,37 @@ TEST_CASE("keep-alive requests beyond the slots wait in arrival order and come b
   CHECK_FALSE(admission.try_request([&] { granted.push_back("c"); }));
   CHECK_FALSE(admission.try_request([&] { granted.push_back("d"); }));
   CHECK(admission.waiting() == 2);
-  CHECK(admission.try_open() == Refusal::Busy);
 
   admission.job_done();
   CHECK(granted == std::vector<std::string>{"c"});
-  CHECK(admission.try_open() == Refusal::Busy);  // "d" still waits: it goes first
   admission.job_done();
   CHECK(granted == std::vector<std::string>{"c", "d"});
   CHECK(admission.try_open() == Refusal::Busy);  // both slots carry c and d
   admission.job_done();
   CHECK(admission.try_open() == Refusal::None);
+}
+
+TEST_CASE("while requests wait, a connection in the listen queue gets every other free slot") {
+  Admission admission(2, 100);
+  int resumed = 0;
+  admission.set_on_room([&] { ++resumed; });
+  std::vector<std::string> granted;
+  CHECK(admission.try_request([] {}));
+  CHECK(admission.try_request([] {}));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("c"); }));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("d"); }));
+  CHECK(admission.try_open() == Refusal::Busy);  // a connection waits in the listen queue
+
+  admission.job_done();  // the oldest waiter first
+  CHECK(granted == std::vector<std::string>{"c"});
+  CHECK(resumed == 0);
+  admission.job_done();  // then the listen queue's turn: the slot is kept for it
+  CHECK(granted == std::vector<std::string>{"c"});
+  CHECK(resumed == 1);
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::Busy);  // one slot, one connection
+  admission.job_done();                          // and back to the waiting request
+  CHECK(granted == std::vector<std::string>{"c", "d"});
 }
 
 TEST_CASE("max connections refuses accepts while that many are open, whatever the slots") {
