@@ -49,6 +49,10 @@ class OutputSink {
 
   std::shared_ptr<ResponseChannel> channel_;
   std::string buffer_;
+  // The last record in buffer_, while writes of its type may still grow it: consecutive writes
+  // share one record (as php-fpm fills its 8 KiB records), never one record per echo.
+  std::size_t open_record_ = 0;  // its offset in buffer_
+  int open_type_ = -1;           // -1: none open
   std::uint16_t request_id_ = 0;
   bool keep_conn_ = false;
 };
