@@ -54,6 +54,19 @@ std::string build_ini_entries(const RuntimeSettings& settings) {
   std::string ini = "zend_extension=opcache\n";
 #endif
   for (const auto& define : settings.ini_defines) ini += define + "\n";
+  // The pool's values once more, before module startup, for the extensions that read their
+  // setting only in MINIT (browscap = loads its file there: gh12621); pool_ini.cpp applies them
+  // again after startup, locks the admin ones, and alone handles the entries whose meaning is
+  // not "set" (extension loads one, disable_* append).
+  for (const auto* values : {&settings.pool.php_value, &settings.pool.php_admin_value}) {
+    for (const auto& [key, value] : *values) {
+      if (key == "extension" || key == "zend_extension" || key == "disable_functions" ||
+          key == "disable_classes" || value.find_first_of("\n\"") != std::string::npos) {
+        continue;
+      }
+      ini += key + "=\"" + value + "\"\n";
+    }
+  }
   return ini;
 }
 
