@@ -41,6 +41,7 @@ ZfpmServer::ZfpmServer(ZfpmOptions options) {
                                                     options.pool_config + "\n");
     // -R: the tests run as root, and a pool without user = runs as its master.
     argv = {binary, "-F", "-O", "-R", "-n", "-y", config_file};
+    argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
   } else {
     argv.insert(argv.end(),
                 {"--workers", std::to_string(options.workers), "--root", docroot.path(), "-n"});

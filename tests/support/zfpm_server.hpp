@@ -23,7 +23,7 @@ struct ZfpmOptions {
   // When either is set, zfpm runs as php-fpm does: `zfpm -F -O -R -n -y <docroot>/php-fpm.conf`,
   // from a file with a [global] section (daemonize = no, error_log = /proc/self/fd/2, then
   // these lines) and one pool [www] (listen = the first address, pm = static, pm.max_children =
-  // workers, chdir = the docroot, then these lines). One listen address only.
+  // workers, chdir = the docroot, then these lines), extra_args after. One listen address only.
   std::string global_config{};  // php-fpm.conf lines for [global], e.g. "log_level = debug\n"
   std::string pool_config{};    // php-fpm.conf lines for [www], e.g. "pm.status_path = /status\n"
   // After connect() works, also wait for "ready to handle connections" in the log. Off only for
