@@ -94,9 +94,10 @@ void WorkerPool::forget_locked(Waiter& waiter) {
 }
 
 void WorkerPool::maintain_locked() {
-  // Once a tick, as php-fpm's maintenance (fpm_pctl_perform_idle_server_maintenance): a request
-  // that takes the last idle thread does not start another at once (a job that finds no idle
-  // thread does, in submit()).
+  // Once a tick, from an idle thread's timer, as php-fpm's maintenance runs on its own timer
+  // (fpm_pctl_perform_idle_server_maintenance), never as a request is taken: a request that takes
+  // the last idle thread does not start another (a job that finds no idle thread does, in
+  // submit()).
   const auto now = std::chrono::steady_clock::now();
   if (now - spawn_window_ < kMaintenanceTick) return;
   spawn_window_ = now;
@@ -134,13 +135,18 @@ bool WorkerPool::submit(Job job) {
       waiter->wake.notify_one();
     } else {
       queue_.push_back(std::move(job));
-      // Nobody idle: another thread, if the mode starts them on demand.
+      // Nobody idle: another thread, if the mode starts them on demand (dynamic: at most
+      // max_spawn_rate a second).
+      const auto now = std::chrono::steady_clock::now();
+      if (now - rate_window_ >= kMaintenanceTick) {
+        rate_window_ = now;
+        spawned_in_window_ = 0;
+      }
       if (settings_.mode != PmMode::Static && running_ < settings_.workers &&
           (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate)) {
         spawn_locked();
       }
     }
-    if (settings_.mode == PmMode::Dynamic) maintain_locked();
   }
   for (auto handle : finished) pthread_join(handle, nullptr);  // they have left already
   return true;
@@ -189,7 +195,6 @@ bool WorkerPool::next(Job& job) {
   if (waiter.has_job) {
     job = std::move(waiter.job);
     t_holding_job = true;
-    if (settings_.mode == PmMode::Dynamic) maintain_locked();
     return true;
   }
   forget_locked(waiter);

@@ -121,7 +121,8 @@ class WorkerPool {
   bool stopping_ = false;
   unsigned running_ = 0;                  // threads inside thread_main
   std::vector<unsigned> lost_;            // ids of stuck workers, replaced already
-  std::chrono::steady_clock::time_point spawn_window_{};
+  std::chrono::steady_clock::time_point spawn_window_{};  // the last maintenance tick
+  std::chrono::steady_clock::time_point rate_window_{};   // the current second of spawning
   unsigned spawned_in_window_ = 0;
 };
 
