@@ -210,16 +210,6 @@ void WorkerPool::replace_lost_worker(unsigned id) {
   spawn_locked();
 }
 
-unsigned WorkerPool::threads() const {
-  std::lock_guard lock(mutex_);
-  return running_;
-}
-
-unsigned WorkerPool::idle() const {
-  std::lock_guard lock(mutex_);
-  return static_cast<unsigned>(idle_waiters_.size());
-}
-
 bool WorkerPool::stop(std::chrono::steady_clock::duration grace) {
   std::deque<Job> dropped;
   std::vector<pthread_t> finished;

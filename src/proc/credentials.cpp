@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "system.hpp"
+
 namespace zfpm::proc {
 namespace {
 
@@ -21,18 +23,6 @@ bool is_id(const std::string& text) {
     if (!std::isdigit(static_cast<unsigned char>(c))) return false;
   }
   return true;
-}
-
-// zlog's ZLOG_SYSERROR suffix.
-std::string syserror() {
-  int error = errno;
-  return std::string(": ") + std::strerror(error) + " (" + std::to_string(error) + ")";
-}
-
-bool set_limit(int resource, int value) {
-  rlimit limit{};
-  limit.rlim_cur = limit.rlim_max = value < 0 ? RLIM_INFINITY : static_cast<rlim_t>(value);
-  return ::setrlimit(resource, &limit) == 0;
 }
 
 }  // namespace
@@ -115,14 +105,14 @@ bool apply_process_settings(const PoolPlan& plan) {
   const auto& pool = plan.config;
   const auto& name = pool.name;
   const bool root = ::geteuid() == 0;
-  if (pool.rlimit_files > 0 && !set_limit(RLIMIT_NOFILE, pool.rlimit_files)) {
+  if (pool.rlimit_files > 0 && !set_rlimit(RLIMIT_NOFILE, pool.rlimit_files)) {
     spdlog::error(
         "[pool {}] failed to set rlimit_files for this pool. Please check your system limits or "
         "decrease rlimit_files. setrlimit(RLIMIT_NOFILE, {}){}",
         name, pool.rlimit_files, syserror());
     return false;
   }
-  if (pool.rlimit_core != 0 && !set_limit(RLIMIT_CORE, pool.rlimit_core)) {
+  if (pool.rlimit_core != 0 && !set_rlimit(RLIMIT_CORE, pool.rlimit_core)) {
     spdlog::error(
         "[pool {}] failed to set rlimit_core for this pool. Please check your system limits or "
         "decrease rlimit_core. setrlimit(RLIMIT_CORE, {}){}",

@@ -12,16 +12,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "system.hpp"
+
 namespace zfpm::proc {
 namespace {
 
 constexpr int kExitSoftware = 70;
 constexpr int kAckTimeoutMs = 10'000;
-
-std::string syserror() {
-  int error = errno;
-  return std::string(": ") + std::strerror(error) + " (" + std::to_string(error) + ")";
-}
 
 }  // namespace
 

@@ -22,6 +22,7 @@
 #include "inherited_children.hpp"
 #include "signals.hpp"
 #include "sockets.hpp"
+#include "system.hpp"
 #include "zfpm/obs/log.hpp"
 
 namespace zfpm::proc {
@@ -146,28 +147,23 @@ class Master {
   // them, and a pool's own settings apply on top (fpm_unix_init_main).
   bool apply_global_limits() {
     const auto& global = plan_.config.global;
-    auto set = [](int resource, int value) {
-      rlimit limit{};
-      limit.rlim_cur = limit.rlim_max = value < 0 ? RLIM_INFINITY : static_cast<rlim_t>(value);
-      return ::setrlimit(resource, &limit) == 0;
-    };
-    if (global.rlimit_files > 0 && !set(RLIMIT_NOFILE, global.rlimit_files)) {
+    if (global.rlimit_files > 0 && !set_rlimit(RLIMIT_NOFILE, global.rlimit_files)) {
       spdlog::error("failed to set rlimit_files for this pool. Please check your system limits or "
-                    "decrease rlimit_files. setrlimit(RLIMIT_NOFILE, {}): {}",
-                    global.rlimit_files, std::strerror(errno));
+                    "decrease rlimit_files. setrlimit(RLIMIT_NOFILE, {}){}",
+                    global.rlimit_files, syserror());
       return false;
     }
-    if (global.rlimit_core != 0 && !set(RLIMIT_CORE, global.rlimit_core)) {
+    if (global.rlimit_core != 0 && !set_rlimit(RLIMIT_CORE, global.rlimit_core)) {
       spdlog::error("failed to set rlimit_core for this pool. Please check your system limits or "
-                    "decrease rlimit_core. setrlimit(RLIMIT_CORE, {}): {}",
-                    global.rlimit_core, std::strerror(errno));
+                    "decrease rlimit_core. setrlimit(RLIMIT_CORE, {}){}",
+                    global.rlimit_core, syserror());
       return false;
     }
     if (global.process.priority) {
       if (::geteuid() != 0) {
         spdlog::info("'process.priority' directive is ignored when FPM is not running as root");
       } else if (::setpriority(PRIO_PROCESS, 0, *global.process.priority) != 0) {
-        spdlog::error("Unable to set priority for the master process: {}", std::strerror(errno));
+        spdlog::error("Unable to set priority for the master process{}", syserror());
         return false;
       }
     }

@@ -10,20 +10,6 @@
 
 using namespace zfpm::test;
 
-namespace {
-
-void set_param(Params& params, const std::string& name, const std::string& value) {
-  for (auto& [n, v] : params) {
-    if (n == name) {
-      v = value;
-      return;
-    }
-  }
-  params.emplace_back(name, value);
-}
-
-}  // namespace
-
 TEST_CASE("php_value and php_flag are the pool's defaults, ini_set changes one request only") {
   ZfpmServer server({.workers = 1,
                      .pool_config = "php_value[precision] = 6\n"

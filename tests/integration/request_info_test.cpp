@@ -13,15 +13,6 @@ constexpr const char* paths_php =
     " 'ORIG_SCRIPT_FILENAME', 'ORIG_PATH_INFO', 'PHP_SELF'] as $k)"
     " echo $k, '=', $_SERVER[$k] ?? '(unset)', \"\\n\";";
 
-void set_param(Params& params, const std::string& name, const std::string& value) {
-  for (auto& [n, v] : params) {
-    if (n == name) {
-      v = value;
-      return;
-    }
-  }
-  params.emplace_back(name, value);
-}
 }  // namespace
 
 TEST_CASE("a path after the script becomes PATH_INFO, as cgi.fix_pathinfo=1 does") {

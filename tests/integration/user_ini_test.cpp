@@ -17,16 +17,6 @@ constexpr const char* show_php =
     "<?php echo ini_get('precision'), '|', ini_get('date.timezone'), '|', "
     "ini_get('memory_limit');";
 
-void set_param(Params& params, const std::string& name, const std::string& value) {
-  for (auto& [n, v] : params) {
-    if (n == name) {
-      v = value;
-      return;
-    }
-  }
-  params.emplace_back(name, value);
-}
-
 // A request for `script` with DOCUMENT_ROOT = the server's docroot.
 Response get_in_docroot(const ZfpmServer& server, const std::string& script,
                         const Params& extra = {}) {

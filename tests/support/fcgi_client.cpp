@@ -300,4 +300,14 @@ Params params_for(std::string_view script_filename, const HttpRequest& http) {
   return p;
 }
 
+void set_param(Params& params, const std::string& name, const std::string& value) {
+  for (auto& [n, v] : params) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  params.emplace_back(name, value);
+}
+
 }  // namespace zfpm::test

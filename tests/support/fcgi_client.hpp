@@ -144,4 +144,7 @@ struct HttpRequest {
 // DOCUMENT_ROOT is the script's folder and SCRIPT_NAME "/<file name>".
 Params params_for(std::string_view script_filename, const HttpRequest& http = {});
 
+// Replaces the param `name` (its first occurrence), or adds it at the end.
+void set_param(Params& params, const std::string& name, const std::string& value);
+
 }  // namespace zfpm::test

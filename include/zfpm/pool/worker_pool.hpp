@@ -78,9 +78,6 @@ class WorkerPool {
   // pm.max_children: the id range, and the scoreboard's slot count.
   unsigned size() const { return settings_.workers; }
   unsigned id_offset() const { return settings_.id_offset; }
-  // Threads alive now, and how many of them wait for a job.
-  unsigned threads() const;
-  unsigned idle() const;
 
  private:
   static void* thread_main(void* arg);
@@ -112,7 +109,7 @@ class WorkerPool {
   WorkerBody body_;
   std::function<void()> on_job_done_;
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable worker_left_;
   std::deque<Job> queue_;       // jobs no idle worker could take at once, oldest first
   std::vector<Waiter*> idle_waiters_;  // most recently idle last
