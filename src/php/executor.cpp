@@ -8,6 +8,7 @@
 
 #include "cgi_ini.hpp"
 #include "environment.hpp"
+#include "execution_timer.hpp"
 #include "fastcgi_log.hpp"
 #include "pool_status.hpp"
 #include "request_info.hpp"
@@ -17,6 +18,7 @@
 #include "watchdog.hpp"
 
 extern "C" {
+#include <Zend/zend_virtual_cwd.h>
 #include <main/fopen_wrappers.h>
 #include <main/php_main.h>
 }
@@ -24,7 +26,25 @@ extern "C" {
 namespace zfpm::php {
 namespace {
 
-// The env and the script, as init_request_info leaves them. Plain C++: runs before PHP does.
+// php-fpm resolves the script with tsrm_realpath, through the thread's realpath cache
+// (realpath_cache_size, realpath_cache_ttl): a lookup in memory, where realpath(3) costs a
+// readlink per path component on every request.
+class RealpathCacheProbe final : public FileProbe {
+ public:
+  bool is_regular_file(const std::string& path) const override {
+    return system_.is_regular_file(path);
+  }
+  bool resolves(const std::string& path) const override {
+    char resolved[MAXPATHLEN];
+    return tsrm_realpath(path.c_str(), resolved) != nullptr;
+  }
+
+ private:
+  SystemFileProbe system_;
+};
+
+// The env and the script, as init_request_info leaves them. Runs before PHP's request starts, on
+// the worker's own PHP context (the realpath cache is the thread's).
 RequestInfo prepare(RequestContext& ctx, const ExecutorSettings& settings) {
   ctx.env = RequestEnv(ctx.request->params, ctx.request->role);
   if (!settings.document_root.empty() && !ctx.env.get("SCRIPT_FILENAME") &&
@@ -39,7 +59,7 @@ RequestInfo prepare(RequestContext& ctx, const ExecutorSettings& settings) {
   PathSettings path_settings{.fix_pathinfo = cgi_ini::fix_pathinfo(),
                              .discard_path = cgi_ini::discard_path(),
                              .doc_root = doc_root ? doc_root : ""};
-  RequestInfo info = init_request_info(ctx.env, path_settings, SystemFileProbe());
+  RequestInfo info = init_request_info(ctx.env, path_settings, RealpathCacheProbe());
   ctx.script_path = info.script_path.value_or("");
   return info;
 }
@@ -196,9 +216,11 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
   if (started) {
     // Also after a failed startup (FrankenPHP does the same): it restores the INI entries and
     // frees what the request allocated before the thread's context is replaced.
+    execution_timer::keep_through_shutdown();
     zend_try { php_request_shutdown(nullptr); }
     zend_catch { healthy = false; }
     zend_end_try();
+    execution_timer::after_shutdown();
   }
   if (!healthy)
     spdlog::error("a PHP bailout escaped the request; replacing the worker's PHP context");

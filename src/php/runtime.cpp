@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "environment.hpp"
+#include "execution_timer.hpp"
 #include "executor.hpp"
 #include "pool_ini.hpp"
 #include "pool_process.hpp"
@@ -96,6 +97,7 @@ void start_context(unsigned worker_id) {
 // The watchdog lets go of the thread's globals before they are freed.
 void free_context() {
   watchdog::detach_thread();
+  execution_timer::release();
   ts_free_thread();
 }
 

@@ -60,6 +60,8 @@ bool WorkerPool::spawn_locked() {
     }
   }
   if (id == 0) return false;
+  if (waiters_.size() < id) waiters_.resize(id);
+  if (!waiters_[id - 1]) waiters_[id - 1] = std::make_unique<Waiter>();
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setstacksize(&attr, settings_.stack_bytes);
@@ -122,17 +124,17 @@ void WorkerPool::maintain_locked() {
 
 bool WorkerPool::submit(Job job) {
   std::vector<pthread_t> finished;
+  Waiter* woken = nullptr;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     finished.swap(finished_);
     if (!idle_waiters_.empty()) {
-      // Straight to the most recently idle worker.
-      Waiter* waiter = idle_waiters_.back();
+      // Straight to the most recently idle worker, woken once the lock is free.
+      woken = idle_waiters_.back();
       idle_waiters_.pop_back();
-      waiter->job = std::move(job);
-      waiter->has_job = true;
-      waiter->wake.notify_one();
+      woken->job = std::move(job);
+      woken->has_job = true;
     } else {
       queue_.push_back(std::move(job));
       // Nobody idle: another thread, if the mode starts them on demand (dynamic: at most
@@ -148,6 +150,7 @@ bool WorkerPool::submit(Job job) {
       }
     }
   }
+  if (woken) woken->wake.notify_one();
   for (auto handle : finished) pthread_join(handle, nullptr);  // they have left already
   return true;
 }
@@ -170,7 +173,9 @@ bool WorkerPool::next(Job& job) {
     t_holding_job = true;
     return true;
   }
-  Waiter waiter;
+  Waiter& waiter = *waiters_[t_id - 1];
+  waiter.has_job = false;
+  waiter.retire = false;
   idle_waiters_.push_back(&waiter);
   const auto idle_since = std::chrono::steady_clock::now();
   while (!waiter.has_job && !waiter.retire && !stopping_) {

@@ -95,7 +95,9 @@ class WorkerPool {
   };
 
   // An idle worker waiting in next(). Jobs go to the most recently idle one (LIFO): its caches
-  // are warm, and the others stay idle long enough to be retired.
+  // are warm, and the others stay idle long enough to be retired. One per worker id, living as
+  // long as the pool, so that submit() can wake it after releasing the lock (a worker woken
+  // under the lock would only sleep again on it); a late wake-up is a spurious one.
   struct Waiter {
     std::condition_variable wake;
     Job job;
@@ -113,6 +115,7 @@ class WorkerPool {
   std::condition_variable worker_left_;
   std::deque<Job> queue_;       // jobs no idle worker could take at once, oldest first
   std::vector<Waiter*> idle_waiters_;  // most recently idle last
+  std::vector<std::unique_ptr<Waiter>> waiters_;  // by id - 1
   std::vector<bool> id_taken_;            // by id - 1
   std::vector<pthread_t> finished_;       // left their body, not joined yet
   bool stopping_ = false;
