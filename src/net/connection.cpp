@@ -2,18 +2,22 @@
 
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "zfpm/fcgi/encoder.hpp"
-#include "zfpm/net/allowed_clients.hpp"
 #include "zfpm/net/channel.hpp"
 
 namespace zfpm::net {
 
-Connection::Connection(Socket socket, std::string peer, const ConnectionShared& shared)
+Connection::Connection(Socket socket, std::string peer, std::string client_ip,
+                       const ConnectionShared& shared)
     : socket_(std::move(socket)),
       outbox_(socket_.native_handle()),
       peer_(std::move(peer)),
+      client_ip_(std::move(client_ip)),
       shared_(shared),
       parser_(shared.settings.limits, shared.spool_factory),
       timer_(socket_.get_executor()) {}
@@ -23,15 +27,6 @@ Connection::Connection(Socket socket, std::string peer, const ConnectionShared& 
 Connection::~Connection() = default;
 
 void Connection::start() {
-  asio::error_code ec;
-  // read_some must return would_block, not wait: the socket is the I/O thread's.
-  socket_.non_blocking(true, ec);
-  const auto endpoint = socket_.remote_endpoint(ec);
-  if (!ec && endpoint.size() <= sizeof(sockaddr_storage)) {
-    sockaddr_storage address{};
-    std::memcpy(&address, endpoint.data(), endpoint.size());
-    client_ip_ = client_ip(address);
-  }
   receive_start_ = last_activity_ = Clock::now();
   update_deadline();
   read();
@@ -54,13 +49,23 @@ void Connection::read_ready() {
   constexpr std::size_t kReadBytes = 64 * 1024;
   thread_local std::unique_ptr<char[]> buffer;
   if (!buffer) buffer = std::make_unique<char[]>(kReadBytes);
-  asio::error_code ec;
-  const std::size_t n = socket_.read_some(asio::buffer(buffer.get(), kReadBytes), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+  // recv(2) itself: the descriptor is non-blocking from accept4, and asio's read_some would
+  // want to be told so with an ioctl per connection.
+  ssize_t n;
+  do {
+    n = ::recv(socket_.native_handle(), buffer.get(), kReadBytes, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     read();  // a spurious readiness
     return;
   }
-  on_read(ec, std::span<const char>(buffer.get(), n));
+  asio::error_code ec;
+  if (n < 0) {
+    ec = asio::error_code(errno, asio::error::get_system_category());
+  } else if (n == 0) {
+    ec = asio::error::eof;
+  }
+  on_read(ec, std::span<const char>(buffer.get(), n > 0 ? static_cast<std::size_t>(n) : 0));
 }
 
 void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes) {

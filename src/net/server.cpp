@@ -94,7 +94,8 @@ void Server::accepted(int fd, const asio::generic::stream_protocol& protocol,
     return;
   }
   Connection::Socket socket(asio::make_strand(io_), protocol, fd);
-  auto connection = std::make_shared<Connection>(std::move(socket), peer_name(peer), shared_);
+  auto connection =
+      std::make_shared<Connection>(std::move(socket), peer_name(peer), client_ip(peer), shared_);
   if (connections_.size() >= 64 && connections_.size() == connections_.capacity()) {
     std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
   }

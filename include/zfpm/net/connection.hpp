@@ -44,7 +44,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Clock = std::chrono::steady_clock;
 
   // A new connection holds a reserved admission slot until its first request is ready.
-  Connection(Socket socket, std::string peer, const ConnectionShared& shared);
+  // socket: non-blocking already (accept4); peer: for log lines; client_ip: the access log's %R.
+  Connection(Socket socket, std::string peer, std::string client_ip, const ConnectionShared& shared);
   ~Connection();
 
   void start();
