@@ -19,23 +19,22 @@ Channel::~Channel() {
 
 bool Channel::send(std::string_view records) {
   if (aborted() || !connection_) return false;
-  switch (outbox_.write(records)) {
-    case Outbox::Result::Sent:
-      return true;
-    case Outbox::Result::Failed:
-      aborted_.store(true, std::memory_order_release);
-      return false;
-    case Outbox::Result::Started:
-      asio::post(executor_, [connection = connection_] { connection->start_draining(); });
-      break;
-    case Outbox::Result::Queued:
-      break;
+  const auto result = outbox_.write(records);
+  if (result == Outbox::Result::Sent) return true;
+  if (result != Outbox::Result::Failed) {
+    // The rest is queued: this worker sends it itself as the socket drains.
+    switch (outbox_.drain_until_empty(aborted_, connection_->client_timeout())) {
+      case Outbox::DrainResult::Drained:
+        return true;
+      case Outbox::DrainResult::Stalled:
+        asio::post(executor_, [connection = connection_] { connection->close_unread(); });
+        break;
+      case Outbox::DrainResult::Stopped:
+        break;
+    }
   }
-  if (!outbox_.wait_below(kMaxUnsentBytes, aborted_)) {
-    aborted_.store(true, std::memory_order_release);  // aborted, or the socket failed or closed
-    return false;
-  }
-  return true;
+  aborted_.store(true, std::memory_order_release);  // aborted, or the socket failed or closed
+  return false;
 }
 
 void Channel::finish(std::string_view records, bool keep_conn) {
@@ -54,9 +53,6 @@ void Channel::finish(std::string_view records, bool keep_conn) {
   });
 }
 
-void Channel::abort() {
-  aborted_.store(true, std::memory_order_release);
-  outbox_.wake();
-}
+void Channel::abort() { aborted_.store(true, std::memory_order_release); }
 
 }  // namespace zfpm::net

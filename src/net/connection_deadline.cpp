@@ -88,12 +88,18 @@ void Connection::on_timer() {
                     s.idle_timeout.count());
       break;
     case Due::Write:
-      spdlog::warn("closing connection from {}: response not read for {} seconds (client_timeout)",
-                   peer_, s.client_timeout.count());
-      break;
+      close_unread();
+      return;
     case Due::None:
       return;
   }
+  close();
+}
+
+void Connection::close_unread() {
+  if (closed_) return;
+  spdlog::warn("closing connection from {}: response not read for {} seconds (client_timeout)",
+               peer_, shared_.settings.client_timeout.count());
   close();
 }
 

@@ -1,5 +1,6 @@
 #include "zfpm/net/connection_outbox.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -39,7 +40,6 @@ Outbox::Result Outbox::write(std::string_view bytes, bool last) {
   std::size_t sent = 0;
   if (!send_some(bytes, sent)) {
     failed_ = true;
-    drained_.notify_all();
     return Result::Failed;
   }
   if (sent == bytes.size()) return Result::Sent;
@@ -75,7 +75,6 @@ std::size_t Outbox::drain(bool& more, bool& failed) {
     pending_ = 0;
   }
   more = !queue_.empty();
-  drained_.notify_all();
   return total;
 }
 
@@ -84,17 +83,27 @@ std::size_t Outbox::pending() const {
   return pending_;
 }
 
-bool Outbox::wait_below(std::size_t limit, const std::atomic<bool>& stop) {
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [&] {
-    return pending_ <= limit || closed_ || failed_ || stop.load(std::memory_order_acquire);
-  });
-  return pending_ <= limit && !closed_ && !failed_;
-}
-
-void Outbox::wake() {
-  std::lock_guard lock(mutex_);
-  drained_.notify_all();
+Outbox::DrainResult Outbox::drain_until_empty(const std::atomic<bool>& stop,
+                                              std::chrono::steady_clock::duration stall_limit) {
+  auto progress = std::chrono::steady_clock::now();
+  for (;;) {
+    bool more = false;
+    bool failed = false;
+    const std::size_t sent = drain(more, failed);
+    if (failed) return DrainResult::Stopped;
+    if (!more) return DrainResult::Drained;
+    if (stop.load(std::memory_order_acquire)) return DrainResult::Stopped;
+    const auto now = std::chrono::steady_clock::now();
+    if (sent > 0) {
+      progress = now;
+    } else if (now - progress >= stall_limit) {
+      return DrainResult::Stalled;
+    }
+    // The descriptor is checked again under the lock by drain(): if the connection closed (and
+    // the number was reused) meanwhile, closed_ says so before anything is sent.
+    pollfd writable{fd_, POLLOUT, 0};
+    ::poll(&writable, 1, kStopPollMs);
+  }
 }
 
 void Outbox::close() {
@@ -103,7 +112,6 @@ void Outbox::close() {
   queue_.clear();
   front_offset_ = 0;
   pending_ = 0;
-  drained_.notify_all();
 }
 
 }  // namespace zfpm::net

@@ -100,8 +100,8 @@ TEST_CASE("a client that stops reading its response is cut and its worker freed"
 
   auto reader = server.connect();
   reader.send_raw(whole_request(big));
-  // Never read: zfpm's socket buffer and the channel's 256 KiB fill, the worker blocks, and the
-  // write deadline cuts the connection, which frees the worker.
+  // Never read: the socket buffer fills, the worker waits on it, and after --client-timeout
+  // without progress the connection is cut, which frees the worker.
   CHECK(server.process.wait_for_log("response not read for 2 seconds", 8s));
   CHECK(server.get(script, "i=next").body == "ok next");
 }

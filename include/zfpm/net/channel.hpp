@@ -1,9 +1,10 @@
 #pragma once
 // The worker's handle on its connection (fcgi::ResponseChannel). The worker writes its records
 // to the socket itself (connection_outbox.hpp): a response that the socket takes at once never
-// wakes the I/O thread. Only what the socket cannot take now is left to the I/O thread, and the
-// worker waits while more than kMaxUnsentBytes are left, which bounds a response's memory
-// whatever the client's speed.
+// wakes the I/O thread. While the script runs, a full socket holds the worker until the web
+// server has read enough, as a php-fpm child blocks in write(): nothing piles up in memory and
+// no other thread is involved. Only the last records, if the socket cannot take them at once,
+// are left to the I/O thread, so that the worker is free for the next request.
 #include <asio.hpp>
 #include <atomic>
 #include <memory>
@@ -17,8 +18,6 @@ class Outbox;
 
 class Channel final : public fcgi::ResponseChannel {
  public:
-  static constexpr std::size_t kMaxUnsentBytes = 256 * 1024;
-
   Channel(std::shared_ptr<Connection> connection, Outbox& outbox, asio::any_io_executor executor);
   ~Channel() override;
 

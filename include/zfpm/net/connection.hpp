@@ -72,6 +72,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // strand asked to be told by a post (it is waiting to close).
   void note_finish_time();
   bool finish_wanted() const;
+  // The worker, whose response the client has not read for client_timeout (it waits on the
+  // socket itself, Outbox::drain_until_empty): the limit, and the cut, which runs on the strand.
+  std::chrono::seconds client_timeout() const { return shared_.settings.client_timeout; }
+  void close_unread();
 
  private:
   void abort_request();

@@ -2,13 +2,14 @@
 // A connection's outgoing bytes, written by whichever thread has them. A worker writes its
 // response straight to the socket (non-blocking), so a response that fits in the socket buffer
 // reaches the client without waking the I/O thread; only what the socket cannot take now is
-// queued, and the I/O thread sends it when the socket becomes writable. Records stay in order:
+// queued, and sent when the socket becomes writable: by the worker itself while its script runs
+// (drain_until_empty), by the I/O thread for a response's last records. Records stay in order:
 // a writer sends directly only when nothing is queued, and every send happens under one mutex.
 //
 // Thread-safe. The fd belongs to the connection's asio socket; close() is called before the
 // socket closes it, so no thread ever sends on a closed (or reused) descriptor.
 #include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -47,20 +48,24 @@ class Outbox {
   // Bytes queued and not yet sent.
   std::size_t pending() const;
 
-  // Worker: waits while more than `limit` bytes are queued, until `stop` is set (and wake()
-  // called) or the outbox fails or closes. True when below the limit.
-  bool wait_below(std::size_t limit, const std::atomic<bool>& stop);
-  void wake();
+  // Worker, mid-response: sends the queue as the socket becomes writable, until it is empty
+  // (Drained), or `stop` is set or the socket fails or the outbox closes (Stopped), or nothing
+  // could be sent for `stall_limit` (Stalled: the client does not read). `stop` is looked at
+  // every kStopPollMs at least.
+  enum class DrainResult { Drained, Stopped, Stalled };
+  DrainResult drain_until_empty(const std::atomic<bool>& stop,
+                                std::chrono::steady_clock::duration stall_limit);
 
-  // No more sends; drops the queue and wakes waiters. Before the descriptor closes.
+  // No more sends; drops the queue. Before the descriptor closes.
   void close();
 
  private:
   // Sends from data as far as the socket takes it; false on a socket error.
   bool send_some(std::string_view data, std::size_t& sent);
 
+  static constexpr int kStopPollMs = 50;
+
   mutable std::mutex mutex_;
-  std::condition_variable drained_;
   int fd_;
   bool closed_ = false;
   bool failed_ = false;
