@@ -81,7 +81,22 @@ int run_child(const ChildSetup& setup) {
   const auto& options = *setup.plan->options;
   // The master's handlers and mask are not ours; signals stay blocked until we listen for them.
   reset_signal_dispositions();
-  if (!apply_process_settings(plan)) return kExitConfig;
+  // PHP starts before the pool's chroot, chdir and user apply, as it starts in php-fpm's master
+  // (fpm_main.c: module startup comes before fpm_init): php.ini, its scan folders and every
+  // extension are read with zfpm's own rights and paths, so what php-fpm can load, zfpm can.
+  php::RuntimeSettings runtime{.php_ini = options.php_ini,
+                               .no_php_ini = options.no_php_ini,
+                               .ini_defines = options.ini_defines,
+                               .document_root = plan.document_root,
+                               .pool = plan.config};
+  WorkerOutput output;  // catch_workers_output: stdout/stderr to the log, or to /dev/null
+  output.start(plan.config);
+  php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
+  if (!php::startup(runtime)) return kExitSoftware;
+  if (!apply_process_settings(plan)) {
+    php::shutdown();
+    return kExitConfig;
+  }
   // When the master dies, so does its child (set after the uid change, which clears it).
   const pid_t master = ::getppid();
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -139,15 +154,6 @@ int run_child(const ChildSetup& setup) {
       }
     }
   }
-  php::RuntimeSettings runtime{.php_ini = options.php_ini,
-                               .no_php_ini = options.no_php_ini,
-                               .ini_defines = options.ini_defines,
-                               .document_root = plan.document_root,
-                               .pool = plan.config};
-  WorkerOutput output;  // catch_workers_output: stdout/stderr to the log, or to /dev/null
-  output.start(plan.config);
-  php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
-  if (!php::startup(runtime)) return kExitSoftware;
   // Workers only now: each copies the engine's tables as module startup left them.
   if (!workers.start() || !status_workers.start()) {
     workers.stop(kStopGrace);

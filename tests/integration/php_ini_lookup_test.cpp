@@ -3,6 +3,7 @@
 // current directory; php-fpm-fcgi.ini before php.ini in each place; the .ini files of
 // $PHP_INI_SCAN_DIR after it; -n for none of them (but a -c file still loads).
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <map>
@@ -162,4 +163,32 @@ TEST_CASE("without -c or $PHPRC, the php.ini next to the zfpm binary is found") 
   INFO("zfpm log:\n", zfpm.process.log());
 
   CHECK(zfpm.report() == "'" + ini + "'|false|3|-1|UTC");
+}
+
+// php-fpm reads php.ini in its master, before any pool takes its user: a php.ini only root may
+// read still applies to a pool that runs as nobody. So must zfpm's pool child.
+TEST_CASE("a php.ini only root can read applies to a pool that runs as another user") {
+  if (::geteuid() != 0) {
+    MESSAGE("ZFPM_TEST_SKIPPED: needs root to start a pool as another user");
+    return;
+  }
+  TempDir config;
+  const std::string ini = config.write("php.ini", "precision = 7\n");
+  ::chmod(config.path().c_str(), 0700);
+  ::chmod(ini.c_str(), 0600);
+  ZfpmServer server(
+      {.workers = 1, .extra_args = {"-c", ini}, .pool_config = "user = nobody\ngroup = nogroup\n"});
+  INFO("zfpm log:\n", server.process.log());
+  // The pool's user must reach the script: the test's temporary folders are 0700.
+  ::chmod(server.docroot.path().c_str(), 0755);
+  auto script =
+      server.script("whoami.php",
+                    "<?php echo posix_getpwuid(posix_geteuid())['name'], '|', "
+                    "ini_get('precision'), '|', var_export(php_ini_loaded_file(), true);");
+  ::chmod(script.c_str(), 0644);
+
+  auto response = server.get(script);
+
+  CHECK(response.body == "nobody|7|'" + ini + "'");
+  CHECK(server.process.log().find("PHP Warning") == std::string::npos);
 }
