@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "request_body_file.hpp"
 #include "request_env.hpp"
 #include "zfpm/fcgi/output_sink.hpp"
 #include "zfpm/fcgi/request.hpp"
@@ -23,6 +24,7 @@ struct RequestContext {
   const fcgi::Request* request = nullptr;
   fcgi::OutputSink* sink = nullptr;
   std::size_t body_offset = 0;  // how much of the body read_post has handed out
+  RequestBodyFile body_file;    // REQUEST_BODY_FILE, once read_post has opened it
   std::string script_path;      // the resolved primary script ("" when none was found)
   RequestEnv env;               // the params as init_request_info left them: $_SERVER, getenv()
   bool log_started = false;     // a message went to FCGI_STDERR already (the next gets "; ")

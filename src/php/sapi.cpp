@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -126,14 +127,29 @@ size_t on_read_post(char* buffer, size_t count) {
   RequestContext* ctx = current();
   if (!ctx) return 0;
   // As php-fpm (fpm_main.c: sapi_cgi_read_post): never past CONTENT_LENGTH, whatever came on
-  // STDIN. The body is whole before the request reaches a worker, in memory or in a spooled
-  // temp file (fcgi/body.hpp), so this never waits for the client.
+  // STDIN or is in the body file. The body is whole before the request reaches a worker, in memory
+  // or in a spooled temp file (fcgi/body.hpp), so this never waits for the client.
   const zend_long length = SG(request_info).content_length;
   const size_t left = length > 0 && static_cast<size_t>(length) > ctx->body_offset
                           ? static_cast<size_t>(length) - ctx->body_offset
                           : 0;
-  size_t n = ctx->request->body.read(ctx->body_offset,
-                                     std::span<char>(buffer, count < left ? count : left));
+  const std::span<char> out(buffer, count < left ? count : left);
+  if (out.empty()) return 0;  // php-fpm opens no body file for a read of nothing
+  // A non-empty REQUEST_BODY_FILE param replaces STDIN, whatever STDIN holds; when it cannot be
+  // opened, PHP gets a warning and no body, and the next read tries again (fpm_main.c).
+  const char* body_file = ctx->env.get("REQUEST_BODY_FILE");
+  size_t n = 0;
+  if (body_file && *body_file) {
+    if (!ctx->body_file.is_open() && !ctx->body_file.open(body_file)) {
+      const int error = errno;
+      php_error(E_WARNING, "REQUEST_BODY_FILE: open('%s') failed: %s (%d)", body_file,
+                std::strerror(error), error);
+      return 0;
+    }
+    n = ctx->body_file.read(out);
+  } else {
+    n = ctx->request->body.read(ctx->body_offset, out);
+  }
   ctx->body_offset += n;
   return n;
 }

@@ -1,4 +1,6 @@
 // nginx, configured the way its docs and Debian's fastcgi_params suggest, serves PHP through zfpm.
+#include "nginx.hpp"
+
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -6,6 +8,7 @@
 
 #include "http_client.hpp"
 #include "process.hpp"
+#include "sha256.hpp"
 #include "socket.hpp"
 #include "zfpm_server.hpp"
 
@@ -13,76 +16,11 @@ using namespace zfpm::test;
 
 namespace {
 
-constexpr const char* nginx_binary = "/usr/sbin/nginx";
 constexpr const char* hello_php = "<?php echo 'Hello, ', $_GET['name'] ?? 'World', '!';";
 
-// Debian's fastcgi_params plus SCRIPT_FILENAME, as nginx's docs configure PHP. Every path nginx
-// writes to is inside its prefix directory.
-constexpr const char* nginx_conf_template = R"(daemon off;
-master_process off;
-worker_processes 1;
-pid @PREFIX@/nginx.pid;
-error_log @PREFIX@/logs/error.log info;
-events { worker_connections 64; }
-http {
-  access_log @PREFIX@/logs/access.log;
-  client_body_temp_path @PREFIX@/client_body;
-  proxy_temp_path @PREFIX@/proxy;
-  fastcgi_temp_path @PREFIX@/fastcgi;
-  uwsgi_temp_path @PREFIX@/uwsgi;
-  scgi_temp_path @PREFIX@/scgi;
-  @UPSTREAM@
-  server {
-    listen 127.0.0.1:@PORT@;
-    root @ROOT@;
-    location ~ \.php$ {
-      include /etc/nginx/fastcgi_params;
-      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
-      fastcgi_pass @PASS@;
-      @KEEP_CONN@
-    }
-  }
+NginxOptions in_front_of(const ZfpmServer& zfpm, bool keep_conn) {
+  return {.root = zfpm.docroot.path(), .fastcgi_pass = zfpm.address(), .keep_conn = keep_conn};
 }
-)";
-
-std::string replace_all(std::string text, std::string_view placeholder, std::string_view value) {
-  for (auto at = text.find(placeholder); at != std::string::npos;
-       at = text.find(placeholder, at + value.size())) {
-    text.replace(at, placeholder.size(), value);
-  }
-  return text;
-}
-
-// nginx in the foreground as one process, stopped by pid when the test ends.
-class Nginx {
- public:
-  Nginx(const ZfpmServer& zfpm, bool keep_conn) : port_(free_tcp_port()) {
-    std::string conf = nginx_conf_template;
-    conf = replace_all(conf, "@PREFIX@", prefix_.path());
-    conf = replace_all(conf, "@PORT@", std::to_string(port_));
-    conf = replace_all(conf, "@ROOT@", zfpm.docroot.path());
-    conf = replace_all(
-        conf, "@UPSTREAM@",
-        keep_conn ? "upstream zfpm { server " + zfpm.address() + "; keepalive 2; }" : "");
-    conf = replace_all(conf, "@PASS@", keep_conn ? "zfpm" : zfpm.address());
-    conf = replace_all(conf, "@KEEP_CONN@", keep_conn ? "fastcgi_keep_conn on;" : "");
-    prefix_.make_dir("logs");
-    std::string conf_path = prefix_.write("nginx.conf", conf);
-    process_.start({nginx_binary, "-p", prefix_.path() + "/", "-c", conf_path, "-e",
-                    prefix_.file("logs/error.log")});
-    process_.wait_until_connectable(address());
-  }
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  std::string error_log() const {
-    return read_file(prefix_.file("logs/error.log")) + process_.log();
-  }
-
- private:
-  TempDir prefix_;
-  int port_;
-  ServerProcess process_;
-};
 
 // Server-side sockets of established connections to `port`, from /proc/net/tcp.
 int established_connections_to(int port) {
@@ -108,7 +46,7 @@ TEST_CASE("nginx in front of zfpm serves hello.php") {
                   " is missing (a declared test dependency)");
   ZfpmServer zfpm;
   zfpm.script("hello.php", hello_php);
-  Nginx nginx(zfpm, false);
+  Nginx nginx(in_front_of(zfpm, false));
   INFO("zfpm log:\n", zfpm.process.log());
   INFO("nginx error log:\n", nginx.error_log());
 
@@ -126,7 +64,7 @@ TEST_CASE("nginx passes a script's 404 and headers through zfpm") {
                   " is missing (a declared test dependency)");
   ZfpmServer zfpm;
   zfpm.script("gone.php", "<?php header('X-Test: yes'); http_response_code(404); echo 'gone';");
-  Nginx nginx(zfpm, false);
+  Nginx nginx(in_front_of(zfpm, false));
   INFO("zfpm log:\n", zfpm.process.log());
   INFO("nginx error log:\n", nginx.error_log());
 
@@ -142,7 +80,7 @@ TEST_CASE("nginx with fastcgi_keep_conn reuses its zfpm connection for 20 reques
                   " is missing (a declared test dependency)");
   ZfpmServer zfpm;
   zfpm.script("hello.php", hello_php);
-  Nginx nginx(zfpm, true);
+  Nginx nginx(in_front_of(zfpm, true));
   INFO("zfpm log:\n", zfpm.process.log());
   INFO("nginx error log:\n", nginx.error_log());
 
@@ -160,4 +98,72 @@ TEST_CASE("nginx with fastcgi_keep_conn reuses its zfpm connection for 20 reques
   CHECK(open_connections >= 1);
   CHECK(open_connections <= 2);
   CHECK(nginx.error_log().find("upstream prematurely closed") == std::string::npos);
+}
+
+// nginx's client_body_in_file_only trick: nginx writes each body to a file, sends its name as
+// REQUEST_BODY_FILE and no STDIN; PHP must see the body as if it had come on STDIN.
+TEST_CASE("nginx with client_body_in_file_only: $_POST, php://input and uploads arrive intact") {
+  REQUIRE_MESSAGE(is_executable(nginx_binary), nginx_binary,
+                  " is missing (a declared test dependency)");
+  ZfpmServer zfpm;
+  zfpm.script("body.php", R"(<?php
+$f = $_FILES['upload'] ?? null;
+echo json_encode($_POST), "\n", hash('sha256', file_get_contents('php://input')), "\n",
+  $f ? "{$f['name']} {$f['size']} {$f['error']} " . hash_file('sha256', $f['tmp_name']) : '-',
+  "\n", is_file($_SERVER['REQUEST_BODY_FILE'] ?? '') ? 'from file' : 'no file';
+)");
+  NginxOptions options = in_front_of(zfpm, false);
+  options.php_location =
+      "client_body_in_file_only on;\n"
+      "      client_max_body_size 16m;\n"
+      "      fastcgi_pass_request_body off;\n"
+      "      fastcgi_param REQUEST_BODY_FILE $request_body_file;";
+  Nginx nginx(options);
+  INFO("zfpm log:\n", zfpm.process.log());
+  INFO("nginx error log:\n", nginx.error_log());
+
+  const std::string form = "name=z%C3%BCrich&list%5B%5D=1&list%5B%5D=2";
+  auto posted = http_request(nginx.address(),
+                             {.method = "POST",
+                              .target = "/body.php",
+                              .headers = {{"Content-Type", "application/x-www-form-urlencoded"}},
+                              .body = form});
+  CHECK(posted.status == 200);
+  CHECK(posted.body == "{\"name\":\"z\\u00fcrich\",\"list\":[\"1\",\"2\"]}\n" + sha256_hex(form) +
+                           "\n-\nfrom file");
+
+  std::string binary(3 << 20, '\0');
+  for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>((i * 7919) >> 3);
+  auto raw = http_request(nginx.address(),
+                          {.method = "PUT",
+                           .target = "/body.php",
+                           .headers = {{"Content-Type", "application/octet-stream"}},
+                           .body = binary},
+                          30s);
+  CHECK(raw.status == 200);
+  CHECK(raw.body == "[]\n" + sha256_hex(binary) + "\n-\nfrom file");
+
+  const std::string boundary = "zfpm-boundary-7d1";
+  const std::string upload = binary.substr(0, 1 << 20);
+  const std::string multipart = "--" + boundary +
+                                "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+                                "--" +
+                                boundary +
+                                "\r\nContent-Disposition: form-data; name=\"upload\"; "
+                                "filename=\"data.bin\"\r\nContent-Type: application/octet-stream"
+                                "\r\n\r\n" +
+                                upload + "\r\n--" + boundary + "--\r\n";
+  auto uploaded =
+      http_request(nginx.address(),
+                   {.method = "POST",
+                    .target = "/body.php",
+                    .headers = {{"Content-Type", "multipart/form-data; boundary=" + boundary}},
+                    .body = multipart},
+                   30s);
+  CHECK(uploaded.status == 200);
+  // php://input is empty for multipart/form-data, as under php-fpm.
+  CHECK(uploaded.body == "{\"note\":\"hello\"}\n" + sha256_hex("") + "\ndata.bin " +
+                             std::to_string(upload.size()) + " 0 " + sha256_hex(upload) +
+                             "\nfrom file");
+  CHECK(zfpm.process.log().find("PHP message") == std::string::npos);
 }

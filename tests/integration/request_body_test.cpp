@@ -110,3 +110,52 @@ TEST_CASE("a body over --max-body-size closes that connection with a log line, o
       "request over a limit: STDIN stream larger than max_body_bytes (1048576 bytes)", 5s));
   CHECK(server.connect().request(params_for(script, post(3, "")), "abc").body == "3");
 }
+
+// nginx's client_body_in_file_only passes the body as a file name (fpm_main.c:
+// sapi_cgi_read_post): a non-empty REQUEST_BODY_FILE is read instead of STDIN, up to
+// CONTENT_LENGTH.
+constexpr const char* post_php =
+    "<?php echo json_encode($_POST), ' ', file_get_contents('php://input');";
+
+Params body_file_request(const std::string& script, std::size_t length, const std::string& file) {
+  auto params = params_for(script, {.method = "POST",
+                                    .content_type = "application/x-www-form-urlencoded",
+                                    .content_length = length});
+  set_param(params, "REQUEST_BODY_FILE", file);
+  return params;
+}
+
+TEST_CASE(
+    "REQUEST_BODY_FILE: the body comes from that file, not from STDIN, up to CONTENT_LENGTH") {
+  ZfpmServer server({.workers = 1});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("post.php", post_php);
+  auto file = server.docroot.write("body.txt", "a=1&b=two&tail=ignored");
+
+  auto from_file = server.connect().request(body_file_request(script, 9, file));
+  CHECK(from_file.body == R"({"a":"1","b":"two"} a=1&b=two)");
+  CHECK(from_file.err.empty());
+
+  // Whatever came on STDIN is ignored, as php-fpm ignores it.
+  auto both = server.connect().request(body_file_request(script, 9, file), "x=stdin!!");
+  CHECK(both.body == R"({"a":"1","b":"two"} a=1&b=two)");
+
+  // An empty value means STDIN.
+  auto empty = server.connect().request(body_file_request(script, 9, ""), "x=stdin!!");
+  CHECK(empty.body == R"({"x":"stdin!!"} x=stdin!!)");
+}
+
+TEST_CASE("REQUEST_BODY_FILE that cannot be opened: php-fpm's warning and no body") {
+  ZfpmServer server({.workers = 1, .extra_args = {"-d", "display_errors=0", "-d", "log_errors=1"}});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("post.php", post_php);
+  const std::string missing = server.docroot.file("no-such-body");
+
+  auto response = server.connect().request(body_file_request(script, 9, missing), "x=stdin!!");
+  INFO("stdout: ", response.out, "\nstderr: ", response.err);
+
+  CHECK(response.status == 200);
+  CHECK(response.body.starts_with("[] "));
+  CHECK(response.err.find("PHP Warning:  REQUEST_BODY_FILE: open('" + missing +
+                          "') failed: No such file or directory (2)") != std::string::npos);
+}

@@ -14,14 +14,19 @@ std::optional<std::string> HttpResponse::header(std::string_view name) const {
   return it->second;
 }
 
-HttpResponse http_get(std::string_view address, std::string_view target,
-                      std::chrono::milliseconds timeout) {
+HttpResponse http_request(std::string_view address, const HttpMessage& request,
+                          std::chrono::milliseconds timeout) {
   Address where = Address::parse(address);
   Fd fd = connect_to(where);
   set_io_timeout(fd.get(), timeout);
-  std::string request =
-      "GET " + std::string(target) + " HTTP/1.0\r\nHost: " + where.host + "\r\n\r\n";
-  send_all(fd.get(), request);
+  std::string head =
+      request.method + " " + request.target + " HTTP/1.0\r\nHost: " + where.to_string() + "\r\n";
+  for (const auto& [name, value] : request.headers) head += name + ": " + value + "\r\n";
+  if (!request.body.empty() || request.method == "POST") {
+    head += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+  }
+  send_all(fd.get(), head + "\r\n" + request.body);
+  const std::string target = request.method + " " + request.target;
 
   std::string raw;
   char buffer[8192];
@@ -32,14 +37,13 @@ HttpResponse http_get(std::string_view address, std::string_view target,
     } else if (n == 0) {
       break;
     } else if (errno != EINTR) {
-      throw TestError("GET " + std::string(target) + " from " + where.to_string() + ": " +
-                      std::strerror(errno) + " after " + std::to_string(raw.size()) + " bytes");
+      throw TestError(target + " from " + where.to_string() + ": " + std::strerror(errno) +
+                      " after " + std::to_string(raw.size()) + " bytes");
     }
   }
   auto eol = raw.find("\r\n");
   if (raw.compare(0, 5, "HTTP/") != 0 || eol == std::string::npos) {
-    throw TestError("no HTTP status line in the answer to GET " + std::string(target) + ": '" +
-                    raw + "'");
+    throw TestError("no HTTP status line in the answer to " + target + ": '" + raw + "'");
   }
   HttpResponse r;
   r.status_line = raw.substr(0, eol);
@@ -53,6 +57,11 @@ HttpResponse http_get(std::string_view address, std::string_view target,
   r.headers = std::move(rest.headers);
   r.body = std::move(rest.body);
   return r;
+}
+
+HttpResponse http_get(std::string_view address, std::string_view target,
+                      std::chrono::milliseconds timeout) {
+  return http_request(address, {.target = std::string(target)}, timeout);
 }
 
 }  // namespace zfpm::test
