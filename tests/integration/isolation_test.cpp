@@ -1,12 +1,14 @@
-// Requests share worker threads but nothing else: headers, status, cookies, INI values, the
-// working directory and putenv() of one request are invisible to every other, however the
-// requests interleave (php-fpm gets this from one process per request; zfpm from PHP's per-thread
-// state and its own per-request resets).
+// Requests share worker threads but nothing else: headers (also removed ones), status, cookies,
+// INI values, the working directory, putenv(), umask, locale and timezone of one request are
+// invisible to every other, and each response, of a size no other has, arrives byte for byte,
+// however the requests interleave (php-fpm gets this from one process per request; zfpm from
+// PHP's per-thread state and its own per-request resets).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <latch>
 #include <thread>
 
@@ -20,24 +22,29 @@ namespace {
 // What the request sees first (must be the defaults, whatever ran before on that thread), then
 // its own changes, then what it sees at the end.
 constexpr const char* isolation_php = R"(<?php
-$c = (int)$_GET['c']; $n = (int)$_GET['n']; $tag = "$c-$n";
+$c = (int)$_GET['c']; $n = (int)$_GET['n']; $r = (int)$_GET['r']; $tag = "$c-$n";
 $start = implode('|', ['start', getcwd(), var_export(getenv('ZFPM_ISO'), true),
-  ini_get('precision'), http_response_code(), json_encode(headers_list()), json_encode($_COOKIE),
+  ini_get('precision'), var_export(ini_get('user_agent'), true), http_response_code(), json_encode(headers_list()), json_encode($_COOKIE),
   sprintf('%04o', umask()), setlocale(LC_ALL, 0), date_default_timezone_get()]);
 $codes = [200, 201, 202, 400, 403, 404, 409, 410, 418, 422, 500, 503];
 http_response_code($codes[($c + $n) % count($codes)]);
 header("X-Iso: $tag");
+header("X-Gone: $tag");
+header_remove('X-Gone');
 setcookie('iso', $tag);
+setcookie('n', (string)$n);
 ini_set('precision', (string)(3 + ($c * 100 + $n) % 14));
+ini_set('user_agent', "ua-$tag");
 chdir("c$c");
 putenv("ZFPM_ISO=$tag");
 umask(($c * 100 + $n) % 512);
 setlocale(LC_ALL, $n % 2 ? 'C.UTF-8' : 'POSIX');
 date_default_timezone_set(['Europe/Paris', 'Asia/Tokyo', 'America/Lima', 'UTC'][$c % 4]);
 usleep((($c + $n) % 3) * 1000);
-echo $start, "\n", 'end|', getcwd(), '|', getenv('ZFPM_ISO'), '|', ini_get('precision'), '|', M_PI,
+echo $start, "\n", 'end|', getcwd(), '|', getenv('ZFPM_ISO'), '|', ini_get('precision'), '|',
+  ini_get('user_agent'), '|', M_PI,
   '|', sprintf('%04o', umask()), '|', setlocale(LC_ALL, 0), '|', date_default_timezone_get(), "\n";
-echo str_repeat(chr(ord('a') + $c), ($c * 100 + $n) * 53 + 1);
+echo str_repeat(chr(ord('a') + $c), ($c * $r + $n) * 7 + 1);  // a size no other request has
 )";
 
 struct Expected {
@@ -93,11 +100,11 @@ constexpr const char* startup_locale =
     "LC_NAME=C;LC_ADDRESS=C;LC_TELEPHONE=C;LC_MEASUREMENT=C;LC_IDENTIFICATION=C";
 
 std::string start_line(const Baseline& base, std::string_view cookies) {
-  return "start|" + base.docroot + "|false|14|200|[]|" + std::string(cookies) + "|" + base.umask +
-         "|" + startup_locale + "|UTC\n";
+  return "start|" + base.docroot + "|false|14|''|200|[]|" + std::string(cookies) + "|" +
+         base.umask + "|" + startup_locale + "|UTC\n";
 }
 
-Expected expected_for(const Baseline& base, int c, int n) {
+Expected expected_for(const Baseline& base, int c, int n, int requests) {
   static constexpr int codes[] = {200, 201, 202, 400, 403, 404, 409, 410, 418, 422, 500, 503};
   std::string tag = std::to_string(c) + "-" + std::to_string(n);
   int status = codes[(c + n) % 12];
@@ -113,13 +120,15 @@ Expected expected_for(const Baseline& base, int c, int n) {
   }
   out += "X-Iso: " + tag + "\r\n";
   out += "Set-Cookie: iso=" + tag + "\r\n";
+  out += "Set-Cookie: n=" + std::to_string(n) + "\r\n";
   out += "Content-type: text/html; charset=UTF-8\r\n\r\n";
   static constexpr const char* zones[] = {"Europe/Paris", "Asia/Tokyo", "America/Lima", "UTC"};
   out += start_line(base, "{\"req\":\"" + tag + "\"}");
   out += "end|" + base.docroot + "/c" + std::to_string(c) + "|" + tag + "|" +
-         std::to_string(precision) + "|" + pi + "|" + octal((c * 100 + n) % 512) + "|" +
-         (n % 2 ? "C.UTF-8" : "C") + "|" + zones[c % 4] + "\n";
-  out += std::string(static_cast<std::size_t>((c * 100 + n) * 53 + 1), static_cast<char>('a' + c));
+         std::to_string(precision) + "|ua-" + tag + "|" + pi + "|" + octal((c * 100 + n) % 512) +
+         "|" + (n % 2 ? "C.UTF-8" : "C") + "|" + zones[c % 4] + "\n";
+  out +=
+      std::string(static_cast<std::size_t>((c * requests + n) * 7 + 1), static_cast<char>('a' + c));
   return {status, out};
 }
 
@@ -138,12 +147,19 @@ std::string first_difference(const std::string& want, const std::string& got) {
 
 }  // namespace
 
-TEST_CASE("16 keep-alive clients x 100 requests on 4 workers: nothing of one request in another") {
+// Requests per client: 500, or $ZFPM_ISOLATION_REQUESTS (docs/testing.md).
+int requests_per_client() {
+  const char* text = std::getenv("ZFPM_ISOLATION_REQUESTS");
+  int value = text ? std::atoi(text) : 0;
+  return value > 0 ? value : 500;
+}
+
+TEST_CASE("16 keep-alive clients x 500 requests on 4 workers: nothing of one request in another") {
   ZfpmServer server({.workers = 4, .extra_args = {"-d", "expose_php=0"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("isolation.php", isolation_php);
   constexpr int clients = 16;
-  constexpr int requests = 100;
+  const int requests = requests_per_client();
   for (int c = 0; c < clients; ++c) server.docroot.make_dir("c" + std::to_string(c));
   const mode_t test_umask = ::umask(0);  // no other thread runs yet
   ::umask(test_umask);
@@ -163,10 +179,11 @@ TEST_CASE("16 keep-alive clients x 100 requests on 4 workers: nothing of one req
           for (int n = 0; n < requests; ++n) {
             std::string tag = std::to_string(c) + "-" + std::to_string(n);
             auto params =
-                params_for(script, {.query = "c=" + std::to_string(c) + "&n=" + std::to_string(n),
+                params_for(script, {.query = "c=" + std::to_string(c) + "&n=" + std::to_string(n) +
+                                             "&r=" + std::to_string(requests),
                                     .headers = {{"Cookie", "req=" + tag}}});
             auto response = connection.request(params, {}, /*keep_conn=*/true);
-            auto want = expected_for(base, c, n);
+            auto want = expected_for(base, c, n, requests);
             if (response.status != want.status || response.out != want.out ||
                 !response.err.empty() || response.protocol_status != 0) {
               failures[c] = "request " + tag + ": status " + std::to_string(response.status) +
@@ -190,6 +207,6 @@ TEST_CASE("16 keep-alive clients x 100 requests on 4 workers: nothing of one req
     CHECK(matched[c] == requests);
   }
   // And after all of it, a fresh request still starts from the defaults.
-  auto after = server.get(script, "c=0&n=0");
+  auto after = server.get(script, "c=0&n=0&r=1");
   CHECK(after.out.find(start_line(base, "[]")) != std::string::npos);
 }
