@@ -5,6 +5,8 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "http_client.hpp"
 #include "process.hpp"
@@ -166,4 +168,58 @@ echo json_encode($_POST), "\n", hash('sha256', file_get_contents('php://input'))
                              std::to_string(upload.size()) + " 0 " + sha256_hex(upload) +
                              "\nfrom file");
   CHECK(zfpm.process.log().find("PHP message") == std::string::npos);
+}
+
+// The issue's upload through a real web server: several files, one over 10 MiB, each file's
+// SHA-256 computed by the script from its temp file and compared with the bytes sent.
+TEST_CASE("nginx: a multipart upload of several files, one over 10 MiB, arrives byte for byte") {
+  REQUIRE_MESSAGE(is_executable(nginx_binary), nginx_binary,
+                  " is missing (a declared test dependency)");
+  ZfpmServer zfpm({.extra_args = {"-d", "upload_max_filesize=32M", "-d", "post_max_size=64M"}});
+  zfpm.script("files.php", R"(<?php
+foreach ($_FILES as $field => $f) {
+  echo $field, ' ', $f['name'], ' ', $f['size'], ' ', $f['error'], ' ',
+    $f['error'] === 0 ? hash_file('sha256', $f['tmp_name']) : '-', "\n";
+}
+echo json_encode($_POST);
+)");
+  NginxOptions options = in_front_of(zfpm, true);
+  options.php_location = "client_max_body_size 64m;";
+  Nginx nginx(options);
+  INFO("zfpm log:\n", zfpm.process.log());
+  INFO("nginx error log:\n", nginx.error_log());
+
+  const std::string boundary = "zfpm-files-4b2";
+  std::vector<std::pair<std::string, std::string>> files;
+  for (std::size_t size : {std::size_t{11} << 20, std::size_t{300'000}, std::size_t{1}}) {
+    std::string bytes(size, '\0');
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+    files.emplace_back("f" + std::to_string(files.size()) + ".bin", std::move(bytes));
+  }
+  std::string body = "--" + boundary +
+                     "\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nthree files\r\n";
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file" +
+            std::to_string(i) + "\"; filename=\"" + files[i].first +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + files[i].second + "\r\n";
+  }
+  body += "--" + boundary + "--\r\n";
+
+  auto response =
+      http_request(nginx.address(),
+                   {.method = "POST",
+                    .target = "/files.php",
+                    .headers = {{"Content-Type", "multipart/form-data; boundary=" + boundary}},
+                    .body = body},
+                   60s);
+
+  std::string expected;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    expected += "file" + std::to_string(i) + " " + files[i].first + " " +
+                std::to_string(files[i].second.size()) + " 0 " + sha256_hex(files[i].second) +
+                "\n";
+  }
+  expected += "{\"title\":\"three files\"}";
+  CHECK(response.status == 200);
+  CHECK(response.body == expected);
 }
