@@ -1,6 +1,7 @@
 // PHP machinery shared across requests on one worker thread, or across the threads: the
 // max_execution_time timer that a worker keeps for its life (src/php/execution_timer.cpp), and
-// opcache, one cache for every thread, whose resets are refused while others run.
+// opcache, one cache for every thread, whose resets are refused while others run; and a
+// bailout that escapes the request, after which the thread gets a fresh PHP context.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -86,4 +87,33 @@ TEST_CASE("opcache_reset() under concurrent load: refused each time, the cache n
   CHECK(wrong.load() == 0);
   CHECK(refused.load() == kRequests);
   CHECK(after.body == "0,0,0,false");
+}
+
+// PHP parses $_POST inside php_request_startup(); running out of memory there is a bailout that
+// no script-level zend_try catches, so startup fails. php-fpm's child exits on that
+// (fpm_main.c); zfpm frees the worker's PHP context and makes a new one on the same thread.
+TEST_CASE("a bailout in PHP's request startup: the context is replaced, the same thread serves on") {
+  ZfpmServer server({.workers = 1, .extra_args = {"-d", "memory_limit=2M", "-d",
+                                                  "post_max_size=64M", "-d",
+                                                  "max_input_vars=1000000"}});
+  INFO("zfpm log:\n", server.process.log());
+  auto tid = server.script("tid.php", "<?php echo zfpm_worker_info()['tid'] ?? '', '|',"
+                                      " ini_get('memory_limit');");
+  auto before = server.get(tid);
+
+  std::string body;
+  for (int i = 0; i < 200000; ++i) body += "v" + std::to_string(i) + "=x&";
+  auto crashed = server.connect().request(
+      params_for(tid, {.method = "POST",
+                       .content_type = "application/x-www-form-urlencoded",
+                       .content_length = body.size()}),
+      body);
+  auto after = server.get(tid);
+  auto again = server.get(tid);
+
+  CHECK(before.status == 200);
+  CHECK(server.process.wait_for_log("replacing the worker's PHP context", 5s));
+  CHECK(after.body == before.body);  // the same thread, its settings as they were
+  CHECK(again.body == before.body);
+  CHECK(crashed.body.find("|2M") == std::string::npos);  // the script never ran
 }
