@@ -5,7 +5,6 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "zfpm/fcgi/encoder.hpp"
 #include "zfpm/net/channel.hpp"

@@ -1,10 +1,6 @@
 #include "raw_http.hpp"
 
-#include <sys/socket.h>
-
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 
 #include "socket.hpp"
 
@@ -48,19 +44,7 @@ RawHttpResponse raw_http_exchange(std::string_view address, std::string_view req
   set_io_timeout(fd.get(), timeout);
   send_all(fd.get(), request);
 
-  std::string raw;
-  char buffer[65536];
-  while (true) {
-    ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
-    if (n > 0) {
-      raw.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      throw TestError("HTTP exchange with " + where.to_string() + ": " + std::strerror(errno) +
-                      " after " + std::to_string(raw.size()) + " bytes");
-    }
-  }
+  std::string raw = recv_until_close(fd.get(), "HTTP exchange with " + where.to_string());
   RawHttpResponse r;
   // Interim 1xx responses (100 Continue) come before the final one.
   while (raw.size() > 12 && raw.compare(0, 5, "HTTP/") == 0 && raw[9] == '1') {

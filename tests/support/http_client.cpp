@@ -1,10 +1,6 @@
 #include "http_client.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 namespace zfpm::test {
 
@@ -28,19 +24,7 @@ HttpResponse http_request(std::string_view address, const HttpMessage& request,
   send_all(fd.get(), head + "\r\n" + request.body);
   const std::string target = request.method + " " + request.target;
 
-  std::string raw;
-  char buffer[8192];
-  while (true) {
-    ssize_t n = ::recv(fd.get(), buffer, sizeof buffer, 0);
-    if (n > 0) {
-      raw.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      throw TestError(target + " from " + where.to_string() + ": " + std::strerror(errno) +
-                      " after " + std::to_string(raw.size()) + " bytes");
-    }
-  }
+  std::string raw = recv_until_close(fd.get(), target + " from " + where.to_string());
   auto eol = raw.find("\r\n");
   if (raw.compare(0, 5, "HTTP/") != 0 || eol == std::string::npos) {
     throw TestError("no HTTP status line in the answer to " + target + ": '" + raw + "'");

@@ -168,6 +168,22 @@ void send_all(int fd, std::string_view bytes) {
   }
 }
 
+std::string recv_until_close(int fd, std::string_view what) {
+  std::string received;
+  char buffer[65536];
+  while (true) {
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      received.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      return received;
+    } else if (errno != EINTR) {
+      throw TestError(std::string(what) + ": " + std::strerror(errno) + " after " +
+                      std::to_string(received.size()) + " bytes");
+    }
+  }
+}
+
 int local_port(int fd) {
   sockaddr_storage storage{};
   socklen_t length = sizeof storage;

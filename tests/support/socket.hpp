@@ -59,6 +59,10 @@ void set_io_timeout(int fd, std::chrono::milliseconds timeout);
 // Writes all of bytes or throws TestError (EPIPE and timeouts included).
 void send_all(int fd, std::string_view bytes);
 
+// Everything the peer sends until it closes. Throws TestError, beginning with `what`, on an error
+// or a timeout (set_io_timeout), naming how many bytes had come.
+std::string recv_until_close(int fd, std::string_view what);
+
 // The local port of a connected TCP socket (to find our connection in the server's log).
 int local_port(int fd);
 
