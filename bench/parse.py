@@ -1,6 +1,9 @@
 """Helpers for scripts/bench.
 
-parse.py wrk|ab|zfpm-load  reads the tool's output on stdin, prints "rps p50 p99 max errors" (ms)
+parse.py wrk|ab|zfpm-load  reads the tool's output on stdin, prints "rps p50 p99 max errors
+                       unanswered" (ms; unanswered is -1 when the tool cannot tell, wrk and ab)
+parse.py unanswered LOG SKIP  counts the lines of an nginx unanswered-*.log (status, seconds
+                       waited) after the first SKIP whose request had waited 1 s or more
 parse.py body LUA OUT  renders the request body a bench/wrk/*.lua script sends into OUT for ab,
                        and prints its Content-Type
 """
@@ -23,7 +26,7 @@ def parse_wrk(text):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     if non2xx:
         errors += int(non2xx.group(1))
-    return rps, pct.get("50", 0.0), pct.get("99", 0.0), ms(*latency.groups()), errors
+    return rps, pct.get("50", 0.0), pct.get("99", 0.0), ms(*latency.groups()), errors, -1
 
 
 def parse_ab(text):
@@ -32,7 +35,8 @@ def parse_ab(text):
     failed = int(re.search(r"Failed requests:\s+(\d+)", text).group(1))
     non2xx = re.search(r"Non-2xx responses:\s+(\d+)", text)
     errors = failed + (int(non2xx.group(1)) if non2xx else 0)
-    return rps, float(pct.get("50", 0)), float(pct.get("99", 0)), float(pct.get("100", 0)), errors
+    return (rps, float(pct.get("50", 0)), float(pct.get("99", 0)), float(pct.get("100", 0)), errors,
+            -1)
 
 
 def parse_zfpm_load(text):
@@ -40,7 +44,15 @@ def parse_zfpm_load(text):
     summary = json.loads(text)
     latency = summary["latency_ms"]
     return (summary["requests_per_s"], latency["p50"], latency["p99"], latency["max"],
-            summary["errors"]["total"])
+            summary["errors"]["total"], summary["unanswered"])
+
+
+def count_unanswered(log_path, skip):
+    try:
+        lines = open(log_path).read().splitlines()[int(skip):]
+    except FileNotFoundError:
+        lines = []
+    print(sum(1 for line in lines if float(line.split()[1]) >= 1.0))
 
 
 def render_body(lua_path, out_path):
@@ -67,14 +79,17 @@ def main():
     if sys.argv[1] == "body":
         render_body(sys.argv[2], sys.argv[3])
         return
+    if sys.argv[1] == "unanswered":
+        count_unanswered(sys.argv[2], sys.argv[3])
+        return
     text = sys.stdin.read()
     try:
         parser = {"wrk": parse_wrk, "ab": parse_ab, "zfpm-load": parse_zfpm_load}[sys.argv[1]]
-        rps, p50, p99, mx, errors = parser(text)
+        rps, p50, p99, mx, errors, unanswered = parser(text)
     except (AttributeError, KeyError, ValueError):
         sys.stderr.write("bench: could not parse the load tool's output:\n" + text)
-        rps, p50, p99, mx, errors = 0.0, 0.0, 0.0, 0.0, 1
-    print(f"{rps:.1f} {p50:.3f} {p99:.3f} {mx:.3f} {errors}")
+        rps, p50, p99, mx, errors, unanswered = 0.0, 0.0, 0.0, 0.0, 1, -1
+    print(f"{rps:.1f} {p50:.3f} {p99:.3f} {mx:.3f} {errors} {unanswered}")
 
 
 main()

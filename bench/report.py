@@ -9,7 +9,7 @@ import sys
 from collections import defaultdict
 
 runs_csv, memory_csv, prefix, command = sys.argv[1:5]
-FIELDS = ["rps", "p50_ms", "p99_ms", "max_ms", "errors", "rss_kib"]
+FIELDS = ["rps", "p50_ms", "p99_ms", "max_ms", "errors", "unanswered", "rss_kib"]
 
 groups = defaultdict(list)
 order = []
@@ -22,6 +22,10 @@ for row in csv.DictReader(open(runs_csv)):
 
 def median(key, field):
     return statistics.median(r[field] for r in groups[key])
+
+
+def count(value):
+    return "–" if value < 0 else f"{value:.0f}"  # -1: the front cannot tell (Caddy)
 
 
 def ratio(a, b):
@@ -54,8 +58,8 @@ with open(prefix + ".csv", "w", newline="") as out:
 
 lines = [f"Command: `{command}`", "",
          "| front | workload | zfpm req/s | php-fpm req/s | ratio | zfpm p50/p99/max ms "
-         "| php-fpm p50/p99/max ms | errors z/f | RSS MiB z/f |",
-         "|---|---|---|---|---|---|---|---|---|"]
+         "| php-fpm p50/p99/max ms | errors z/f | unanswered z/f | RSS MiB z/f |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
 for r in table:
     lines.append(
         f"| {r['front']} | {r['workload']} | {r['zfpm_rps']:.0f} | {r['fpm_rps']:.0f} "
@@ -63,6 +67,7 @@ for r in table:
         f"| {r['zfpm_p50_ms']:.2f} / {r['zfpm_p99_ms']:.2f} / {r['zfpm_max_ms']:.1f} "
         f"| {r['fpm_p50_ms']:.2f} / {r['fpm_p99_ms']:.2f} / {r['fpm_max_ms']:.1f} "
         f"| {r['zfpm_errors']:.0f} / {r['fpm_errors']:.0f} "
+        f"| {count(r['zfpm_unanswered'])} / {count(r['fpm_unanswered'])} "
         f"| {r['zfpm_rss_kib'] / 1024:.0f} / {r['fpm_rss_kib'] / 1024:.0f} |")
 
 memory = defaultdict(dict)

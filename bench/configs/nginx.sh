@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # nginx.conf for scripts/bench: one worker, one server per FastCGI backend, keep-alive upstreams
-# (fastcgi_keep_conn), buffers large enough that a 1 MiB response never touches disk.
+# (fastcgi_keep_conn), buffers large enough that a 1 MiB response never touches disk. Requests the
+# client gave up on (status 499: wrk closing its connections at the end of a run) are logged per
+# backend, with how long they had waited, in unanswered-zfpm.log and unanswered-fpm.log.
 # usage: nginx.sh TMP WWW ZFPM_PORT FPM_PORT
 set -euo pipefail
 tmp=$1 www=$2
@@ -15,6 +17,7 @@ server_block() { # port upstream
             fastcgi_pass $2;
             fastcgi_keep_conn on;
         }
+        access_log $tmp/nginx/unanswered-$2.log waited if=\$client_gave_up;
     }
 BLOCK
 }
@@ -28,6 +31,8 @@ daemon off;
 events { worker_connections 8192; }
 http {
     access_log off;
+    log_format waited '\$status \$request_time';
+    map \$status \$client_gave_up { 499 1; default 0; }
     client_body_temp_path $tmp/nginx/body;
     fastcgi_temp_path $tmp/nginx/fastcgi;
     proxy_temp_path $tmp/nginx/proxy;

@@ -1,6 +1,7 @@
 // zfpm-load, the project's FastCGI load generator and command-line client, against a real zfpm:
 // --once answers like cgi-fcgi, a keep-alive run counts requests and no errors, 5xx answers are
-// counted as status errors, and a closed port is exit code 1.
+// counted as status errors, requests left waiting at the end are counted as unanswered, and a
+// closed port is exit code 1.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -64,11 +65,12 @@ TEST_CASE("a two-second keep-alive zfpm-load run counts requests and no errors")
   INFO("stdout: ", result.out, "\nstderr: ", result.err);
   CHECK(result.status.clean());
   CHECK(result.out.starts_with("{"));
-  CHECK(result.out.find("}}") != std::string::npos);
+  CHECK(result.out.find("}\n") != std::string::npos);
   CHECK(json_number(result.out, "requests") > 0);
   CHECK(json_number(result.out, "total") == 0);
   CHECK(json_number(result.out, "status_5xx") == 0);
   CHECK(json_number(result.out, "bytes_received") > 0);
+  CHECK(json_number(result.out, "unanswered") == 0);
   for (const char* key : {"requests_per_s", "p50", "p90", "p99", "max", "duration_s"}) {
     CHECK_MESSAGE(result.out.find("\"" + std::string(key) + "\":") != std::string::npos, key);
   }
@@ -88,6 +90,21 @@ TEST_CASE("zfpm-load counts answers with status 503 as status errors, not protoc
   CHECK(json_number(result.out, "status_5xx") == 50);
   CHECK(json_number(result.out, "protocol") == 0);
   CHECK(json_number(result.out, "connect") == 0);
+}
+
+TEST_CASE("zfpm-load counts requests still waiting after a second at the end as unanswered") {
+  ZfpmServer server;
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("slow.php", "<?php sleep(4); echo 'late';");
+
+  auto result = run_command({zfpm_load, "-c", "2", "-k", "-d", "2", "--json", server.address(),
+                             script},
+                            std::nullopt, {}, 30s);
+
+  INFO("stdout: ", result.out, "\nstderr: ", result.err);
+  CHECK(json_number(result.out, "requests") == 0);
+  CHECK(json_number(result.out, "total") == 0);  // not errors: the server may still answer
+  CHECK(json_number(result.out, "unanswered") == 2);
 }
 
 TEST_CASE("zfpm-load against a closed port exits 1 at once with connect errors") {

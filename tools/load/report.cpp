@@ -62,7 +62,8 @@ void print_text(std::ostream& out, const RunSummary& s) {
       << "  received:     " << st.bytes_received << " bytes\n"
       << "  errors:       " << st.errors() << " (connect " << st.connect_errors << ", protocol "
       << st.protocol_errors << ", timeout " << st.timeouts << ", io " << st.io_errors
-      << ", status>=500 " << st.status_errors << ")\n";
+      << ", status>=500 " << st.status_errors << ")\n"
+      << "  unanswered:   " << st.unanswered << " (in flight for 1 s or more when the run ended)\n";
 }
 
 void print_json(std::ostream& out, const RunSummary& s) {
@@ -81,7 +82,8 @@ void print_json(std::ostream& out, const RunSummary& s) {
       << ",\"mean\":" << fixed(h.mean() / 1000.0, 3) << "},\"bytes_received\":" << st.bytes_received
       << ",\"errors\":{\"total\":" << st.errors() << ",\"connect\":" << st.connect_errors
       << ",\"protocol\":" << st.protocol_errors << ",\"timeout\":" << st.timeouts
-      << ",\"io\":" << st.io_errors << ",\"status_5xx\":" << st.status_errors << "}}\n";
+      << ",\"io\":" << st.io_errors << ",\"status_5xx\":" << st.status_errors << "},\"unanswered\":" << st.unanswered
+      << "}\n";
 }
 
 }  // namespace zfpm::load

@@ -17,6 +17,8 @@ constexpr std::size_t kKeptStdout = 8 * 1024;
 // After a connect error on a connection that worked before, wait before trying again rather than
 // spinning on a refusing port.
 constexpr auto kReconnectPause = std::chrono::milliseconds(10);
+// A request in flight at the end that had waited this long counts as unanswered (Stats).
+constexpr auto kUnansweredAfter = std::chrono::seconds(1);
 
 struct Shared {
   // -n: requests not yet claimed; claimed before sending, so the total is exact.
@@ -42,13 +44,21 @@ class Client : public std::enable_shared_from_this<Client> {
   // and this client holds the exchange; letting go of the exchange breaks that cycle.
   void release() { exchange_.reset(); }
 
+  // After the run, with every thread joined.
+  bool unanswered(Clock::time_point end) const {
+    return in_flight_ && end - started_ >= kUnansweredAfter;
+  }
+
   void next() {
     if (shared_.counted && shared_.unclaimed.fetch_sub(1) <= 0) return;
+    in_flight_ = true;
+    started_ = Clock::now();
     exchange_->start([self = shared_from_this()](const ExchangeResult& r) { self->on_done(r); });
   }
 
  private:
   void on_done(const ExchangeResult& r) {
+    in_flight_ = false;
     stats_.bytes_received += r.bytes_received;
     if (r.opened_connection) {
       ++stats_.connections_opened;
@@ -91,6 +101,8 @@ class Client : public std::enable_shared_from_this<Client> {
   asio::steady_timer pause_;
   std::shared_ptr<Exchange> exchange_;
   bool ever_connected_ = false;
+  bool in_flight_ = false;
+  Clock::time_point started_{};
 };
 
 }  // namespace
@@ -148,12 +160,16 @@ RunResult run_load(const Options& options, const std::string& wire) {
     });
   }
   control.run();
-  // Requests still in flight at the deadline are neither counted nor errors.
-  auto elapsed = Clock::now() - started;
+  // Requests still in flight at the deadline are neither counted nor errors; those that had
+  // waited long are counted as unanswered.
+  const auto ended = Clock::now();
+  auto elapsed = ended - started;
   for (auto& worker : workers) worker.join();
-  for (auto& client : clients) client->release();
-
   RunResult result;
+  for (auto& client : clients) {
+    if (client->unanswered(ended)) ++result.stats.unanswered;
+    client->release();
+  }
   for (const auto& s : stats) result.stats.merge(s);
   result.elapsed_seconds = std::chrono::duration<double>(elapsed).count();
   result.interrupted = interrupted;

@@ -63,6 +63,7 @@ void Stats::merge(const Stats& other) {
   latency.merge(other.latency);
   requests += other.requests;
   connections_opened += other.connections_opened;
+  unanswered += other.unanswered;
   connect_errors += other.connect_errors;
   protocol_errors += other.protocol_errors;
   timeouts += other.timeouts;

@@ -36,6 +36,10 @@ struct Stats {
   std::uint64_t io_errors = 0;      // connection reset or closed before END_REQUEST
   std::uint64_t status_errors = 0;  // a complete response whose CGI Status: is >= 500
   std::uint64_t bytes_received = 0;
+  // Requests still unanswered when the run ended that had waited kUnansweredAfter or longer: a
+  // server that leaves some connections unserved (a php-fpm child bound to another keep-alive
+  // connection) shows here, not in the latency, which only completed requests make.
+  std::uint64_t unanswered = 0;
 
   std::uint64_t errors() const {
     return connect_errors + protocol_errors + timeouts + io_errors + status_errors;
