@@ -4,7 +4,8 @@
 #
 # The prefix is keyed by the Debian package version, configure-flags, the compiler and linker
 # flags below and the patches in patches/ (applied in name order on top of Debian's), so a
-# change to any of them builds anew and an unchanged set is reused in a second. Override it with ZFPM_PHP_PREFIX.
+# change to any of them builds anew and an unchanged set is reused in a second. Override it
+# with ZFPM_PHP_PREFIX.
 # Build logs go to stderr.
 set -euo pipefail
 

@@ -82,8 +82,8 @@ void print_json(std::ostream& out, const RunSummary& s) {
       << ",\"mean\":" << fixed(h.mean() / 1000.0, 3) << "},\"bytes_received\":" << st.bytes_received
       << ",\"errors\":{\"total\":" << st.errors() << ",\"connect\":" << st.connect_errors
       << ",\"protocol\":" << st.protocol_errors << ",\"timeout\":" << st.timeouts
-      << ",\"io\":" << st.io_errors << ",\"status_5xx\":" << st.status_errors << "},\"unanswered\":" << st.unanswered
-      << "}\n";
+      << ",\"io\":" << st.io_errors << ",\"status_5xx\":" << st.status_errors
+      << "},\"unanswered\":" << st.unanswered << "}\n";
 }
 
 }  // namespace zfpm::load
