@@ -39,6 +39,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // Starts the next request; `done` runs once, on the io_context's thread, and may call start().
   void start(Done done);
+  // How long the request in flight has waited at `now`, since start(); zero when none is.
+  Clock::duration waited(Clock::time_point now) const {
+    return finished_ ? Clock::duration::zero() : now - (timer_.expiry() - timeout_);
+  }
 
  private:
   void send();

@@ -46,19 +46,16 @@ class Client : public std::enable_shared_from_this<Client> {
 
   // After the run, with every thread joined.
   bool unanswered(Clock::time_point end) const {
-    return in_flight_ && end - started_ >= kUnansweredAfter;
+    return exchange_->waited(end) >= kUnansweredAfter;
   }
 
   void next() {
     if (shared_.counted && shared_.unclaimed.fetch_sub(1) <= 0) return;
-    in_flight_ = true;
-    started_ = Clock::now();
     exchange_->start([self = shared_from_this()](const ExchangeResult& r) { self->on_done(r); });
   }
 
  private:
   void on_done(const ExchangeResult& r) {
-    in_flight_ = false;
     stats_.bytes_received += r.bytes_received;
     if (r.opened_connection) {
       ++stats_.connections_opened;
@@ -101,8 +98,6 @@ class Client : public std::enable_shared_from_this<Client> {
   asio::steady_timer pause_;
   std::shared_ptr<Exchange> exchange_;
   bool ever_connected_ = false;
-  bool in_flight_ = false;
-  Clock::time_point started_{};
 };
 
 }  // namespace
