@@ -74,6 +74,18 @@ void Admission::job_done() {
   run(grants, resume);
 }
 
+bool Admission::try_pull() {
+  std::lock_guard lock(mutex_);
+  if (!waiters_.empty() || open_ >= max_connections_) return false;
+  ++open_;
+  return true;
+}
+
+void Admission::reserve() {
+  std::lock_guard lock(mutex_);
+  ++reserved_;
+}
+
 void Admission::pump(std::vector<std::function<void()>>& grants, bool& resume) {
   while (has_room()) {
     const bool listener_waits = refused_ && open_ < max_connections_;

@@ -12,13 +12,14 @@
 namespace zfpm::net {
 
 Connection::Connection(Socket socket, std::string peer, std::string client_ip,
-                       const ConnectionShared& shared)
+                       const ConnectionShared& shared, bool reserved)
     : socket_(std::move(socket)),
       outbox_(socket_.native_handle()),
       peer_(std::move(peer)),
       client_ip_(std::move(client_ip)),
       shared_(shared),
       parser_(shared.settings.limits, shared.spool_factory),
+      reserved_(reserved),
       timer_(socket_.get_executor()) {}
 
 // Nothing to release here: every path that ends a connection goes through close(), and at
@@ -29,6 +30,15 @@ void Connection::start() {
   receive_start_ = last_activity_ = Clock::now();
   update_deadline();
   read();
+}
+
+void Connection::start_with(fcgi::Parser parser, std::vector<fcgi::Event> events,
+                            std::size_t received) {
+  parser_ = std::move(parser);
+  receive_start_ = last_activity_ = Clock::now();
+  received_ = received;
+  events_ = std::move(events);
+  take_events();
 }
 
 void Connection::read() {
@@ -97,6 +107,10 @@ void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes
   last_activity_ = now;
   events_.clear();
   parser_.feed(bytes, events_);
+  take_events();
+}
+
+void Connection::take_events() {
   for (auto& event : events_) {
     handle(event);
     if (closed_) return;

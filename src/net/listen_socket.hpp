@@ -19,6 +19,11 @@ int open_tcp_socket(const TcpAddress& tcp, const ListenSettings& settings, int& 
 int open_unix_socket(const UnixAddress& address, const ListenSettings& settings,
                      std::string* error);
 
+// accept4 on a listening socket: the client's descriptor (non-blocking, close-on-exec, TCP_NODELAY
+// over TCP) and its address, or -1 with errno set. Used by the I/O thread and by workers that
+// take their next connection themselves.
+int accept_client(int listen_fd, sockaddr_storage& peer);
+
 // "ip:port" / "[ip6]:port" / "unix socket", for logs.
 std::string peer_name(const sockaddr_storage& addr);
 

@@ -23,6 +23,20 @@ constexpr auto kRetryAfterFdExhaustion = std::chrono::milliseconds(100);
 
 }  // namespace
 
+int accept_client(int listen_fd, sockaddr_storage& peer) {
+  socklen_t length = sizeof peer;
+  // accept4 sets the flags atomically.
+  int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                     SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0 && (peer.ss_family == AF_INET || peer.ss_family == AF_INET6)) {
+    // A response ends with a small END_REQUEST record; with Nagle on, it waits for the web
+    // server's delayed ACK (~40 ms) on every keep-alive request over TCP.
+    int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+  return fd;
+}
+
 std::unique_ptr<Listener> Listener::open(asio::io_context& io, const ListenAddress& address,
                                          const ListenSettings& settings, std::string* error) {
   int family = AF_UNIX;
@@ -94,10 +108,7 @@ void Listener::accept_ready() {
       return;
     }
     sockaddr_storage peer{};
-    socklen_t length = sizeof peer;
-    // accept4 sets the flags atomically.
-    int fd = ::accept4(acceptor_.native_handle(), reinterpret_cast<sockaddr*>(&peer), &length,
-                       SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = accept_client(acceptor_.native_handle(), peer);
     if (fd < 0) {
       const int error = errno;
       handlers_.unused();
@@ -113,15 +124,14 @@ void Listener::accept_ready() {
       }
       break;
     }
-    if (peer.ss_family == AF_INET || peer.ss_family == AF_INET6) {
-      // A response ends with a small END_REQUEST record; with Nagle on, it waits for the web
-      // server's delayed ACK (~40 ms) on every keep-alive request over TCP.
-      int on = 1;
-      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-    }
     handlers_.accepted(fd, protocol_, peer);
   }
   wait();
+}
+
+int Listener::release() {
+  if (released_fd_ < 0) released_fd_ = acceptor_.release();
+  return released_fd_;
 }
 
 void Listener::close() {
@@ -130,6 +140,11 @@ void Listener::close() {
   asio::error_code ec;
   retry_timer_.cancel();
   acceptor_.close(ec);
+  if (released_fd_ >= 0) {
+    obs::forget_listen_socket(released_fd_);
+    ::close(released_fd_);
+    released_fd_ = -1;
+  }
   if (!unix_path_.empty()) ::unlink(unix_path_.c_str());
 }
 

@@ -20,18 +20,30 @@ Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings sett
       admission_(pool.size() + (settings_.queue == 0 ? pool.size() : settings_.queue),
                  settings_.max_connections),
       shared_{pool, admission_, settings_.connection,
-              temp_file_spool_factory(body_spool_directory(settings_.connection.body_spool_dir))} {
+              temp_file_spool_factory(body_spool_directory(settings_.connection.body_spool_dir))},
+      workers_accept_(pool.mode() == pool::PmMode::Static),
+      pool_(pool) {
   if (settings_.listen.allowed_clients) {
     std::vector<std::string> errors;
     allowed_clients_ = AllowedClients::parse(*settings_.listen.allowed_clients, &errors);
     for (const auto& error : errors) spdlog::error("{}", error);
   }
   pool.set_on_job_done([this] { admission_.job_done(); });
-  admission_.set_on_room([this] {
-    asio::post(io_, [this] {
-      for (auto& listener : listeners_) listener->resume();
+  if (workers_accept_) {
+    pool.set_intake({
+        .pull = [this](pool::Job& job, bool all_busy) { return pull(job, all_busy); },
+        .lead = [this](pool::Job& job, int wake_fd, std::chrono::milliseconds timeout) {
+          return lead(job, wake_fd, timeout);
+        },
     });
-  });
+    admission_.set_on_room([this] { pool_.poke(); });
+  } else {
+    admission_.set_on_room([this] {
+      asio::post(io_, [this] {
+        for (auto& listener : listeners_) listener->resume();
+      });
+    });
+  }
 }
 
 bool Server::listen(const ListenAddress& address) {
@@ -53,6 +65,17 @@ bool Server::adopt(int fd, std::string name) {
 }
 
 void Server::start() {
+  if (workers_accept_) {
+    {
+      std::unique_lock lock(pull_mutex_);
+      for (auto& listener : listeners_) {
+        // Out of the I/O thread's epoll set: a new client would wake it for nothing.
+        pull_sockets_.emplace_back(listener->release(), listener->protocol());
+      }
+    }
+    pool_.poke();  // an idle worker leads
+    return;
+  }
   for (auto& listener : listeners_) {
     listener->start({
         .may_accept = [this] { return may_accept(); },
@@ -66,7 +89,13 @@ void Server::start() {
 bool Server::may_accept() {
   const auto refusal = admission_.try_open();
   if (refusal == Admission::Refusal::None) return true;
+  note_refusal(refusal);
+  return false;
+}
+
+void Server::note_refusal(Admission::Refusal refusal) {
   if (refusal == Admission::Refusal::Busy && on_busy_) on_busy_();
+  std::lock_guard lock(refusal_log_mutex_);
   const auto now = std::chrono::steady_clock::now();
   auto& last_log = refusal == Admission::Refusal::Busy ? last_busy_log_ : last_full_log_;
   if (last_log == Clock::time_point{} || now - last_log >= kRefusalLogInterval) {
@@ -81,29 +110,33 @@ bool Server::may_accept() {
                    settings_.max_connections);
     }
   }
-  return false;
 }
 
 void Server::accepted(int fd, const asio::generic::stream_protocol& protocol,
                       const sockaddr_storage& peer) {
-  if (allowed_clients_ && !allowed_clients_->allows(peer)) {
-    // fastcgi.c: fcgi_accept_request.
-    spdlog::error("Connection disallowed: IP address '{}' has been dropped.", client_ip(peer));
-    ::close(fd);
+  if (!allowed(fd, peer)) {
     admission_.close(true);
     return;
   }
+  make_connection(fd, protocol, peer_name(peer), client_ip(peer), true)->start();
+}
+
+std::shared_ptr<Connection> Server::make_connection(int fd,
+                                                    const asio::generic::stream_protocol& protocol,
+                                                    std::string peer, std::string client_ip,
+                                                    bool reserved) {
   Connection::Socket socket(asio::make_strand(io_), protocol, fd);
-  auto connection =
-      std::make_shared<Connection>(std::move(socket), peer_name(peer), client_ip(peer), shared_);
+  auto connection = std::make_shared<Connection>(std::move(socket), std::move(peer),
+                                                 std::move(client_ip), shared_, reserved);
   if (connections_.size() >= 64 && connections_.size() == connections_.capacity()) {
     std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
   }
   connections_.push_back(connection);
-  connection->start();
+  return connection;
 }
 
 bool Server::quiet() {
+  if (pulled_.load() > 0) return false;
   std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
   for (const auto& weak : connections_) {
     if (auto connection = weak.lock(); connection && !connection->quiet()) return false;
@@ -119,7 +152,12 @@ void Server::close_connections() {
 }
 
 void Server::stop_accepting() {
+  {
+    std::unique_lock lock(pull_mutex_);  // waits for workers inside pull()
+    pull_sockets_.clear();
+  }
   for (auto& listener : listeners_) listener->close();
+  if (workers_accept_) pool_.poke();  // the leader finds nothing left to watch
 }
 
 }  // namespace zfpm::net

@@ -1,8 +1,11 @@
 #include "zfpm/pool/worker_pool.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace zfpm::pool {
@@ -22,7 +25,36 @@ constexpr auto kMaintenanceTick = std::chrono::seconds(1);
 WorkerPool::WorkerPool(Settings settings, WorkerBody body)
     : settings_(settings), body_(std::move(body)), id_taken_(settings.workers, false) {}
 
-WorkerPool::~WorkerPool() { stop(std::chrono::seconds(0)); }
+WorkerPool::~WorkerPool() {
+  stop(std::chrono::seconds(0));
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void WorkerPool::set_intake(Intake intake) {
+  intake_ = std::move(intake);
+  if (intake_.lead && wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) intake_.lead = nullptr;  // followers only: the front end accepts for them
+}
+
+void WorkerPool::poke() {
+  Waiter* woken = nullptr;
+  {
+    std::lock_guard lock(mutex_);
+    lead_refused_ = false;
+    if (!leader_ && !idle_waiters_.empty()) woken = idle_waiters_.back();
+  }
+  if (woken) {
+    woken->wake.notify_one();  // it leads
+  } else {
+    nudge_leader();  // the leader looks again
+  }
+}
+
+void WorkerPool::nudge_leader() {
+  if (wake_fd_ < 0) return;
+  const std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
 
 void* WorkerPool::thread_main(void* arg) {
   auto* thread = static_cast<Thread*>(arg);
@@ -112,6 +144,7 @@ void WorkerPool::maintain_locked() {
     Waiter* waiter = idle_waiters_[i];
     waiter->retire = true;
     waiter->wake.notify_one();
+    if (waiter == leader_) nudge_leader();
   }
   idle_waiters_.erase(idle_waiters_.begin(),
                       idle_waiters_.begin() + static_cast<std::ptrdiff_t>(surplus));
@@ -125,16 +158,21 @@ void WorkerPool::maintain_locked() {
 bool WorkerPool::submit(Job job) {
   std::vector<pthread_t> finished;
   Waiter* woken = nullptr;
+  bool wake_leader = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     finished.swap(finished_);
     if (!idle_waiters_.empty()) {
-      // Straight to the most recently idle worker, woken once the lock is free.
-      woken = idle_waiters_.back();
-      idle_waiters_.pop_back();
+      // Straight to the most recently idle worker, woken once the lock is free; the leader
+      // only when nobody else is idle (it would have to hand the lead on).
+      auto chosen = idle_waiters_.end() - 1;
+      if (*chosen == leader_ && idle_waiters_.size() > 1) --chosen;
+      woken = *chosen;
+      idle_waiters_.erase(chosen);
       woken->job = std::move(job);
       woken->has_job = true;
+      wake_leader = woken == leader_;
     } else {
       queue_.push_back(std::move(job));
       // Nobody idle: another thread, if the mode starts them on demand (dynamic: at most
@@ -150,13 +188,21 @@ bool WorkerPool::submit(Job job) {
       }
     }
   }
-  if (woken) woken->wake.notify_one();
+  if (wake_leader) {
+    nudge_leader();
+  } else if (woken) {
+    woken->wake.notify_one();
+  }
   for (auto handle : finished) pthread_join(handle, nullptr);  // they have left already
   return true;
 }
 
 bool WorkerPool::next(Job& job) {
   if (t_holding_job) {
+    bool all_busy = false;
+    if (intake_.pull && may_pull(all_busy) && intake_.pull(job, all_busy)) {
+      return true;  // the slot goes on with the new job
+    }
     t_holding_job = false;
     if (on_job_done_) on_job_done_();
   }
@@ -179,6 +225,10 @@ bool WorkerPool::next(Job& job) {
   idle_waiters_.push_back(&waiter);
   const auto idle_since = std::chrono::steady_clock::now();
   while (!waiter.has_job && !waiter.retire && !stopping_) {
+    if (intake_.lead && !leader_ && !lead_refused_) {
+      if (lead_locked(lock, waiter, job, idle_since)) return true;
+      continue;
+    }
     switch (settings_.mode) {
       case PmMode::Static:
         waiter.wake.wait(lock);
@@ -207,6 +257,58 @@ bool WorkerPool::next(Job& job) {
   return false;
 }
 
+bool WorkerPool::may_pull(bool& all_busy) {
+  std::lock_guard lock(mutex_);
+  all_busy = idle_waiters_.empty();
+  // Jobs already handed to the pool come first; while a worker leads, it takes the waiting
+  // clients (no accept() that finds nobody); a stopping pool and a worker that is to leave take
+  // nothing new.
+  return !stopping_ && queue_.empty() && !leader_ && !lead_refused_ &&
+         std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
+}
+
+bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job,
+                             std::chrono::steady_clock::time_point idle_since) {
+  leader_ = &waiter;
+  std::chrono::milliseconds timeout(-1);
+  if (settings_.mode == PmMode::Dynamic) timeout = kMaintenanceTick;
+  if (settings_.mode == PmMode::Ondemand) {
+    timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        idle_since + settings_.idle_timeout - std::chrono::steady_clock::now());
+    if (timeout.count() < 0) timeout = std::chrono::milliseconds(0);
+  }
+  lock.unlock();
+  Job taken;
+  const LeadResult result = intake_.lead(taken, wake_fd_, timeout);
+  lock.lock();
+  leader_ = nullptr;
+  if (result == LeadResult::Refused) lead_refused_ = true;
+  if (result != LeadResult::Got) {
+    if (!waiter.has_job && !waiter.retire && !stopping_) {
+      if (settings_.mode == PmMode::Dynamic) maintain_locked();
+      if (settings_.mode == PmMode::Ondemand &&
+          std::chrono::steady_clock::now() >= idle_since + settings_.idle_timeout) {
+        waiter.retire = true;  // pm.process_idle_timeout
+        forget_locked(waiter);
+      }
+    }
+    return false;
+  }
+  forget_locked(waiter);
+  if (waiter.has_job) {
+    // A job was handed to this worker while it took a client: the next worker takes it.
+    waiter.has_job = false;
+    queue_.push_front(std::move(waiter.job));
+  }
+  // The lead goes to the most recently idle worker.
+  Waiter* next_leader = idle_waiters_.empty() ? nullptr : idle_waiters_.back();
+  lock.unlock();
+  if (next_leader) next_leader->wake.notify_one();
+  job = std::move(taken);
+  t_holding_job = true;
+  return true;
+}
+
 void WorkerPool::replace_lost_worker(unsigned id) {
   std::lock_guard lock(mutex_);
   if (stopping_ || lost_.size() >= settings_.workers) return;
@@ -223,6 +325,7 @@ bool WorkerPool::stop(std::chrono::steady_clock::duration grace) {
     stopping_ = true;
     dropped.swap(queue_);
     for (Waiter* waiter : idle_waiters_) waiter->wake.notify_one();
+    if (leader_) nudge_leader();
     if (!worker_left_.wait_for(lock, grace, [&] { return running_ == 0; })) return false;
     finished.swap(finished_);
   }

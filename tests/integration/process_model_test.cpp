@@ -135,11 +135,11 @@ TEST_CASE("SIGQUIT finishes every request already accepted, then the master exit
   ZfpmServer server({.workers = 2, .pool_config = "\n"});
   INFO("zfpm log:\n", server.process.log());
   auto slow = server.script("sleep.php", sleep_php);
-  // 2 run, 2 wait inside zfpm for a worker (the default queue: as many as workers): all 4 are
-  // accepted. (What still waits in the kernel's backlog when the master exits is reset, as with
-  // php-fpm.)
+  // Both workers took a client and run its request. (What still waits in the kernel's backlog
+  // when the master exits is reset, as with php-fpm: with pm = static the workers accept their
+  // clients themselves, and only while one is free.)
   std::vector<std::future<std::string>> requests;
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < 2; ++i) {
     requests.push_back(std::async(std::launch::async,
                                   [&] { return try_get(server.address(), slow, "ms=500"); }));
   }

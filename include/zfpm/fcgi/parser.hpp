@@ -85,8 +85,10 @@ class Parser {
   bool mid_request() const { return phase_ == Phase::Receiving; }
   // True when no record and no request is partly received: the connection is idle.
   bool between_requests() const {
-    return phase_ == Phase::Idle && state_ == State::Header && header_filled_ == 0;
+    return phase_ == Phase::Idle && at_record_boundary();
   }
+  // True when no record is partly received (the bytes fed so far end where a record ends).
+  bool at_record_boundary() const { return state_ == State::Header && header_filled_ == 0; }
 
  private:
   enum class State { Header, Content, Padding, Failed };

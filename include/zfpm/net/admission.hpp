@@ -5,6 +5,8 @@
 //   - a request handed to the pool, until its worker is free again (job_done), and
 //   - a new connection, until its first request is ready (reserved): so accepting stops as soon
 //     as the connections already inside could fill every slot.
+// With pm = static the workers accept for themselves (net/server.hpp): an idle one through
+// try_open, one that just finished through try_pull, keeping its slot.
 // A keep-alive connection's next request takes a free slot, or waits in a FIFO. While requests
 // wait and new connections wait in the listen queue too, freed slots alternate between the two
 // (the listener is resumed with the slot kept for it), so that neither starves the other: a
@@ -43,6 +45,13 @@ class Admission {
   bool try_request(std::function<void()> grant);
   // A worker finished a request (or a granted slot was not used).
   void job_done();
+  // A worker about to accept a connection itself, keeping its slot for that connection's first
+  // request: true unless keep-alive requests wait for a slot (they go first) or max_connections
+  // are open. The connection then counts as open; close(false) when it goes (or was not there).
+  bool try_pull();
+  // A connection a worker accepted goes to the I/O thread with a reserved slot after all (its
+  // request has not arrived whole); the worker's own slot is freed by job_done() as usual.
+  void reserve();
 
   std::size_t slots() const { return slots_; }
   // For tests and the status page.

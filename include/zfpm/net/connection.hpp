@@ -43,12 +43,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Socket = asio::generic::stream_protocol::socket;
   using Clock = std::chrono::steady_clock;
 
-  // A new connection holds a reserved admission slot until its first request is ready.
+  // A new connection holds a reserved admission slot until its first request is ready; one a
+  // worker served a first request on (Server::pull) comes without one (`reserved` false).
   // socket: non-blocking already (accept4); peer: for log lines; client_ip: the access log's %R.
-  Connection(Socket socket, std::string peer, std::string client_ip, const ConnectionShared& shared);
+  Connection(Socket socket, std::string peer, std::string client_ip, const ConnectionShared& shared,
+             bool reserved = true);
   ~Connection();
 
   void start();
+  // Starts with what a worker already read from the socket (Server::pull): the parser that took
+  // `received` bytes and the events it gave.
+  void start_with(fcgi::Parser parser, std::vector<fcgi::Event> events, std::size_t received);
   void close();
   // Nothing in flight: no request arriving, waiting, running or being written, and not a new
   // connection whose first request is on its way (for a graceful stop, which then closes it).
@@ -86,6 +91,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void read();
   void read_ready();
   void on_read(const asio::error_code& ec, std::span<const char> bytes);
+  // Handles the parser's events_, then waits for more.
+  void take_events();
   void handle(fcgi::Event& event);
   void on_ready(fcgi::Request request);
   void on_aborted(const fcgi::Aborted& aborted);
@@ -128,7 +135,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Channel* channel = nullptr;  // job's
   };
   static constexpr int kWaiting = 0, kTaken = 1, kCancelled = 2;
-  bool reserved_ = true;
+  bool reserved_;
   std::shared_ptr<Parked> parked_;  // the running request, while it may still be waiting
   // The running request's channel. Weak: the worker owns it, and when a job is dropped unserved
   // the channel's destructor tells this connection (abandon_request).

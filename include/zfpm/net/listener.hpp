@@ -44,6 +44,10 @@ class Listener {
   void resume();
   void close();
   const std::string& name() const { return name_; }
+  // Instead of start(): the listening descriptor, out of the I/O thread's reactor, for workers
+  // that accept on it themselves (Server::lead). Valid until close(), which closes it.
+  int release();
+  const asio::generic::stream_protocol& protocol() const { return protocol_; }
 
  private:
   Listener(asio::io_context& io, int fd, int family, std::string name, std::string unix_path);
@@ -59,6 +63,7 @@ class Listener {
   bool waiting_ = false;
   bool paused_ = false;
   bool closed_ = false;
+  int released_fd_ = -1;
 };
 
 }  // namespace zfpm::net

@@ -57,6 +57,29 @@ class WorkerPool {
   // leaves): the front end's flow control frees a slot. Set before start().
   void set_on_job_done(std::function<void()> on_job_done) { on_job_done_ = std::move(on_job_done); }
 
+  // Workers that take their clients from the listen queue themselves, as php-fpm's children do
+  // (leader/follower): a request then wakes no thread but the one that serves it. Provided by
+  // the front end; static mode only (dynamic and ondemand start threads when the front end
+  // hands them a job). Set before start().
+  enum class LeadResult {
+    Got,      // `job` is set and holds a flow-control slot
+    Woken,    // the wake descriptor was readable, the time ran out, or the client was not kept
+    Refused,  // a client waits but may not be taken now: stop leading until poke()
+  };
+  struct Intake {
+    // A worker done with a job, with nothing queued in the pool: its next job (true), which
+    // keeps the finished job's slot (on_job_done is not called). `all_busy`: no worker is idle.
+    std::function<bool(Job& job, bool all_busy)> pull;
+    // One idle worker at a time, the leader, waits here instead of on its condition: for a
+    // client on the listening sockets, up to `timeout` (negative: no limit), or until `wake_fd`
+    // is readable (it reads it).
+    std::function<LeadResult(Job& job, int wake_fd, std::chrono::milliseconds timeout)> lead;
+  };
+  void set_intake(Intake intake);
+  // The front end has room again after a Refused lead, or stopped accepting: an idle worker
+  // leads again (or learns that it cannot). Any thread.
+  void poke();
+
   // From the I/O thread. False when the pool is stopping (the job is dropped). The front end
   // (net/admission.hpp) bounds how many jobs wait here. Starts a thread when the mode asks for one.
   bool submit(Job job);
@@ -77,6 +100,7 @@ class WorkerPool {
 
   // pm.max_children: the id range, and the scoreboard's slot count.
   unsigned size() const { return settings_.workers; }
+  PmMode mode() const { return settings_.mode; }
   unsigned id_offset() const { return settings_.id_offset; }
 
  private:
@@ -104,12 +128,25 @@ class WorkerPool {
     bool has_job = false;
     bool retire = false;
   };
+  // Whether a worker that is done with a job may pull its next one (Intake::pull), and whether
+  // every other worker is busy.
+  bool may_pull(bool& all_busy);
+  // In next(), with the lock held and `waiter` idle: leads while no other worker does. True
+  // when `job` was set; `lock` is released meanwhile.
+  bool lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job,
+                   std::chrono::steady_clock::time_point idle_since);
+  // Makes the leader return from Intake::lead (its wake descriptor becomes readable).
+  void nudge_leader();
   // With the lock held: the waiter leaves the idle list (timeout, stop).
   void forget_locked(Waiter& waiter);
 
   Settings settings_;
   WorkerBody body_;
   std::function<void()> on_job_done_;
+  Intake intake_;
+  int wake_fd_ = -1;                // eventfd: wakes the leader out of Intake::lead
+  Waiter* leader_ = nullptr;         // the idle worker inside Intake::lead
+  bool lead_refused_ = false;       // until poke()
 
   std::mutex mutex_;
   std::condition_variable worker_left_;

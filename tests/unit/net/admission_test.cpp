@@ -107,3 +107,34 @@ TEST_CASE("a granted slot that is not used is given to the next waiter") {
   CHECK(second == 1);
   CHECK(admission.waiting() == 0);
 }
+
+TEST_CASE("a worker pulls its next client with its own slot, unless requests wait or it is full") {
+  Admission admission(2, 3);
+  CHECK(admission.try_request([] {}));  // a worker runs a request
+  CHECK(admission.try_pull());          // ...and takes its next client itself, slot and all
+  CHECK(admission.open_connections() == 1);
+  CHECK(admission.try_request([] {}));
+  std::vector<std::string> granted;
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("waiting"); }));
+  CHECK_FALSE(admission.try_pull());  // a keep-alive request waits: it goes first
+  admission.job_done();
+  CHECK(granted == std::vector<std::string>{"waiting"});
+  CHECK(admission.try_pull());
+  CHECK(admission.try_pull());
+  CHECK_FALSE(admission.try_pull());  // max connections (3) are open
+  admission.close(false);
+  CHECK(admission.open_connections() == 2);
+}
+
+TEST_CASE("a pulled client handed to the I/O thread reserves a slot of its own") {
+  Admission admission(2, 100);
+  CHECK(admission.try_request([] {}));
+  CHECK(admission.try_pull());
+  admission.reserve();   // its request was still arriving
+  admission.job_done();  // the worker is free: one slot carries the reservation
+  CHECK(admission.try_open() == Refusal::None);
+  CHECK(admission.try_open() == Refusal::Busy);
+  admission.first_request();
+  admission.job_done();
+  CHECK(admission.try_open() == Refusal::None);
+}

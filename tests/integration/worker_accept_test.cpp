@@ -1,0 +1,106 @@
+// pm = static: workers accept their clients themselves (net/server.hpp, docs/protocol.md "Flow
+// control"); clients beyond the free workers wait in the kernel's backlog; a client that is slow
+// to send its request goes to the I/O thread and frees the worker.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "fcgi_client.hpp"
+#include "proc_status.hpp"
+#include "zfpm_server.hpp"
+
+using namespace zfpm::test;
+
+namespace {
+
+std::string request_bytes(const std::string& script, const std::string& query) {
+  std::string out =
+      fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0));
+  out += fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script, {.query = query})));
+  out += fcgi::stream(fcgi::stdin_, 1, "");
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("pm = static: six slow clients on two workers, zfpm holds only the two it serves") {
+  ZfpmServer server({.workers = 2});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("slow.php", "<?php usleep(300000); echo 'done ', $_GET['i'];");
+  REQUIRE(server.get(script, "i=warmup").body == "done warmup");
+  const pid_t pid = server.pool_pid();
+  std::this_thread::sleep_for(100ms);
+  const std::size_t fds_before = open_fds(pid);
+  std::atomic<bool> done{false};
+  std::size_t max_fds = 0;
+  std::vector<std::future<std::string>> bodies;
+  {
+    std::jthread sampler([&] {
+      for (int i = 0; i < 1000 && !done; ++i) {  // bounded: the clients take about a second
+        max_fds = std::max(max_fds, open_fds(pid));
+        std::this_thread::sleep_for(5ms);
+      }
+    });
+    for (int i = 0; i < 6; ++i) {
+      bodies.push_back(std::async(std::launch::async, [&server, script, i] {
+        try {
+          return server.get(script, "i=" + std::to_string(i)).body;
+        } catch (const std::exception& e) {
+          return std::string(e.what());
+        }
+      }));
+    }
+    for (int i = 0; i < 6; ++i) CHECK(bodies[i].get() == "done " + std::to_string(i));
+    done = true;
+  }
+  // Each worker holds its client's socket and its running script's file; the other clients
+  // wait in the backlog, not in zfpm (accepting them into its queue would make it 6 or more).
+  CHECK(max_fds >= fds_before + 2);
+  CHECK(max_fds <= fds_before + 4);
+  CHECK(server.process.wait_for_log("[pool www] server reached pm.max_children setting (2)", 1s));
+}
+
+TEST_CASE("a client whose request pauses after its first bytes is served by way of the I/O thread") {
+  ZfpmServer server({.workers = 1});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("echo.php", "<?php echo 'ok ', $_GET['i'];");
+  auto connection = server.connect();
+  const std::string bytes = request_bytes(script, "i=paused");
+  connection.send_raw(bytes.substr(0, 20));  // BEGIN_REQUEST and a piece of PARAMS
+  std::this_thread::sleep_for(200ms);
+  // Meanwhile the worker is free: another client is answered.
+  CHECK(server.get(script, "i=other").body == "ok other");
+  connection.send_raw(bytes.substr(20));
+  auto answer = connection.read_until_close(5s);
+  CHECK(answer.closed());
+  CHECK(answer.bytes.find("ok paused") != std::string::npos);
+}
+
+TEST_CASE("a client that connects and sends nothing does not hold the only worker") {
+  ZfpmServer server({.workers = 1});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("echo.php", "<?php echo 'ok ', $_GET['i'];");
+  auto silent = server.connect();
+  std::this_thread::sleep_for(100ms);  // the worker accepted it, waited a moment, let it go
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(server.get(script, "i=1").body == "ok 1");
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+}
+
+TEST_CASE("a kept connection whose first request a worker took serves its next requests") {
+  ZfpmServer server({.workers = 2});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("echo.php", "<?php echo 'ok ', $_GET['i'];");
+  auto connection = server.connect();
+  for (int i = 0; i < 5; ++i) {
+    const auto token = std::to_string(i);
+    CHECK(connection.request(params_for(script, {.query = "i=" + token}), {}, true).body ==
+          "ok " + token);
+  }
+  // ABORT_REQUEST with nothing running on it is answered by the I/O thread, which has it now.
+  connection.send_raw(fcgi::record(fcgi::abort_request, 1, ""));
+  CHECK(connection.request(params_for(script, {.query = "i=last"}), {}, false).body == "ok last");
+}
