@@ -32,6 +32,9 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::set_intake(Intake intake) {
   intake_ = std::move(intake);
+  // Dynamic and ondemand start and retire threads as jobs are handed over and time passes
+  // idle; a leader would do neither.
+  if (settings_.mode != PmMode::Static) intake_ = {};
   if (intake_.lead && wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) intake_.lead = nullptr;  // followers only: the front end accepts for them
 }
@@ -226,7 +229,7 @@ bool WorkerPool::next(Job& job) {
   const auto idle_since = std::chrono::steady_clock::now();
   while (!waiter.has_job && !waiter.retire && !stopping_) {
     if (intake_.lead && !leader_ && !lead_refused_) {
-      if (lead_locked(lock, waiter, job, idle_since)) return true;
+      if (lead_locked(lock, waiter, job)) return true;
       continue;
     }
     switch (settings_.mode) {
@@ -267,33 +270,15 @@ bool WorkerPool::may_pull(bool& all_busy) {
          std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
 }
 
-bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job,
-                             std::chrono::steady_clock::time_point idle_since) {
+bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job) {
   leader_ = &waiter;
-  std::chrono::milliseconds timeout(-1);
-  if (settings_.mode == PmMode::Dynamic) timeout = kMaintenanceTick;
-  if (settings_.mode == PmMode::Ondemand) {
-    timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        idle_since + settings_.idle_timeout - std::chrono::steady_clock::now());
-    if (timeout.count() < 0) timeout = std::chrono::milliseconds(0);
-  }
   lock.unlock();
   Job taken;
-  const LeadResult result = intake_.lead(taken, wake_fd_, timeout);
+  const LeadResult result = intake_.lead(taken, wake_fd_, std::chrono::milliseconds(-1));
   lock.lock();
   leader_ = nullptr;
   if (result == LeadResult::Refused) lead_refused_ = true;
-  if (result != LeadResult::Got) {
-    if (!waiter.has_job && !waiter.retire && !stopping_) {
-      if (settings_.mode == PmMode::Dynamic) maintain_locked();
-      if (settings_.mode == PmMode::Ondemand &&
-          std::chrono::steady_clock::now() >= idle_since + settings_.idle_timeout) {
-        waiter.retire = true;  // pm.process_idle_timeout
-        forget_locked(waiter);
-      }
-    }
-    return false;
-  }
+  if (result != LeadResult::Got) return false;
   forget_locked(waiter);
   if (waiter.has_job) {
     // A job was handed to this worker while it took a client: the next worker takes it.

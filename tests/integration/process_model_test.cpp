@@ -131,15 +131,13 @@ TEST_CASE("a segfaulting script fails, its pool child restarts, and every later 
         std::string::npos);
 }
 
-TEST_CASE("SIGQUIT finishes every request already accepted, then the master exits 0") {
-  ZfpmServer server({.workers = 2, .pool_config = "\n"});
+// Sends `clients` slow requests, then SIGQUIT: every one must be answered and the master exit 0.
+void check_graceful_stop(const std::string& pool_config, int clients) {
+  ZfpmServer server({.workers = 2, .pool_config = pool_config});
   INFO("zfpm log:\n", server.process.log());
   auto slow = server.script("sleep.php", sleep_php);
-  // Both workers took a client and run its request. (What still waits in the kernel's backlog
-  // when the master exits is reset, as with php-fpm: with pm = static the workers accept their
-  // clients themselves, and only while one is free.)
   std::vector<std::future<std::string>> requests;
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < clients; ++i) {
     requests.push_back(std::async(std::launch::async,
                                   [&] { return try_get(server.address(), slow, "ms=500"); }));
   }
@@ -151,6 +149,19 @@ TEST_CASE("SIGQUIT finishes every request already accepted, then the master exit
   const auto log = server.process.log();
   CHECK(log.find("NOTICE: Finishing ...") != std::string::npos);
   CHECK(log.find("NOTICE: exiting, bye-bye!") != std::string::npos);
+}
+
+TEST_CASE("SIGQUIT finishes every request already accepted, then the master exits 0") {
+  SUBCASE("pm = dynamic: 2 run, 2 wait inside zfpm for a worker (the queue), all 4 accepted") {
+    check_graceful_stop("pm = dynamic\npm.start_servers = 2\npm.min_spare_servers = 1\n"
+                        "pm.max_spare_servers = 2\n",
+                        4);
+  }
+  SUBCASE("pm = static: each worker accepted its client itself and runs its request") {
+    // Clients beyond the free workers would still be in the kernel's backlog, reset when the
+    // master exits, as with php-fpm.
+    check_graceful_stop("\n", 2);
+  }
 }
 
 TEST_CASE("SIGUSR2 under load: same master pid, new configuration, not one failed request") {

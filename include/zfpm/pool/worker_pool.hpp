@@ -59,8 +59,8 @@ class WorkerPool {
 
   // Workers that take their clients from the listen queue themselves, as php-fpm's children do
   // (leader/follower): a request then wakes no thread but the one that serves it. Provided by
-  // the front end; static mode only (dynamic and ondemand start threads when the front end
-  // hands them a job). Set before start().
+  // the front end; static mode only (set_intake ignores it otherwise: dynamic and ondemand start
+  // threads when the front end hands them a job). Set before start().
   enum class LeadResult {
     Got,      // `job` is set and holds a flow-control slot
     Woken,    // the wake descriptor was readable, the time ran out, or the client was not kept
@@ -71,8 +71,8 @@ class WorkerPool {
     // keeps the finished job's slot (on_job_done is not called). `all_busy`: no worker is idle.
     std::function<bool(Job& job, bool all_busy)> pull;
     // One idle worker at a time, the leader, waits here instead of on its condition: for a
-    // client on the listening sockets, up to `timeout` (negative: no limit), or until `wake_fd`
-    // is readable (it reads it).
+    // client on the listening sockets, up to `timeout` (negative: no limit; the pool passes
+    // that), or until `wake_fd` is readable (it reads it).
     std::function<LeadResult(Job& job, int wake_fd, std::chrono::milliseconds timeout)> lead;
   };
   void set_intake(Intake intake);
@@ -133,8 +133,7 @@ class WorkerPool {
   bool may_pull(bool& all_busy);
   // In next(), with the lock held and `waiter` idle: leads while no other worker does. True
   // when `job` was set; `lock` is released meanwhile.
-  bool lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job,
-                   std::chrono::steady_clock::time_point idle_since);
+  bool lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job);
   // Makes the leader return from Intake::lead (its wake descriptor becomes readable).
   void nudge_leader();
   // With the lock held: the waiter leaves the idle list (timeout, stop).
