@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include "zfpm/fcgi/protocol.hpp"
-
 #include "zfpm/net/server.hpp"
 
 namespace zfpm::net {
@@ -36,9 +35,9 @@ bool DirectChannel::client_left() {
   // The client may only have sent FCGI_ABORT_REQUEST for this request, or closed.
   char header[fcgi::kHeaderSize];
   const ssize_t n = ::recv(client_.fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
-  const bool abort_record =
-      n == static_cast<ssize_t>(sizeof header) &&
-      static_cast<std::uint8_t>(header[1]) == static_cast<std::uint8_t>(fcgi::RecordType::AbortRequest);
+  const bool abort_record = n == static_cast<ssize_t>(sizeof header) &&
+                            static_cast<std::uint8_t>(header[1]) ==
+                                static_cast<std::uint8_t>(fcgi::RecordType::AbortRequest);
   if (abort_record) {
     (void)!::recv(client_.fd, header, sizeof header, MSG_DONTWAIT);
     // An ABORT_REQUEST carries no content; one that does leaves bytes this channel does not
@@ -59,8 +58,9 @@ bool DirectChannel::write_all(std::string_view records) {
         case Outbox::DrainResult::Drained:
           return true;
         case Outbox::DrainResult::Stalled:
-          spdlog::warn("closing connection from {}: response not read for {} seconds (client_timeout)",
-                       client_.peer, client_timeout_.count());
+          spdlog::warn(
+              "closing connection from {}: response not read for {} seconds (client_timeout)",
+              client_.peer, client_timeout_.count());
           break;
         case Outbox::DrainResult::Stopped:
           break;

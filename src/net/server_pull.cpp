@@ -1,4 +1,4 @@
-// Server::pull: a worker that finished a request accepts its next client itself (server.hpp).
+// Server::lead and Server::pull: workers that accept their clients themselves (server.hpp).
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -63,7 +63,8 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
   fds.push_back({wake_fd, POLLIN, 0});
   int ready;
   do {
-    ready = ::poll(fds.data(), fds.size(), timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
+    ready = ::poll(fds.data(), fds.size(),
+                   timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
   } while (ready < 0 && errno == EINTR);
   if (fds.back().revents & POLLIN) {
     std::uint64_t count;
@@ -142,7 +143,8 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
       return false;
     }
     pollfd readable{client.fd, POLLIN, 0};
-    if (std::chrono::steady_clock::now() >= give_up || ::poll(&readable, 1, kWorkerReadPauseMs) <= 0) {
+    if (std::chrono::steady_clock::now() >= give_up ||
+        ::poll(&readable, 1, kWorkerReadPauseMs) <= 0) {
       break;
     }
   }
@@ -161,8 +163,8 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
   if (!reserved) admission_.reserve();
   asio::post(io_, [this, client = std::move(client), parser = std::move(parser),
                    events = std::move(events), received]() mutable {
-    make_connection(client.fd, client.protocol, std::move(client.peer),
-                    std::move(client.client_ip), true)
+    make_connection(client.fd, client.protocol, std::move(client.peer), std::move(client.client_ip),
+                    true)
         ->start_with(std::move(parser), std::move(events), received);
   });
   return false;

@@ -63,7 +63,8 @@ TEST_CASE("pm = static: six slow clients on two workers, zfpm holds only the two
   CHECK(server.process.wait_for_log("[pool www] server reached pm.max_children setting (2)", 1s));
 }
 
-TEST_CASE("a client whose request pauses after its first bytes is served by way of the I/O thread") {
+TEST_CASE(
+    "a client whose request pauses after its first bytes is served by way of the I/O thread") {
   ZfpmServer server({.workers = 1});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("echo.php", "<?php echo 'ok ', $_GET['i'];");

@@ -54,7 +54,8 @@ class Server {
   bool pull(pool::Job& job, bool all_busy);
   // On the leading idle worker (pool::WorkerPool::Intake::lead): waits for a client, accepts it
   // and takes its request as pull() does.
-  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd, std::chrono::milliseconds timeout);
+  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd,
+                                    std::chrono::milliseconds timeout);
   // The worker's request on a pulled client ended (DirectChannel): the connection closes, or
   // (`keep`) goes to the I/O thread for its next requests.
   void end_pulled(PulledClient client, bool keep);
@@ -69,7 +70,8 @@ class Server {
   // set. `reserved`: the client holds a reserved slot (lead) rather than the worker's (pull).
   bool take(PulledClient client, pool::Job& job, bool reserved);
   // On the I/O thread: a new Connection for a socket, tracked for quiet().
-  std::shared_ptr<Connection> make_connection(int fd, const asio::generic::stream_protocol& protocol,
+  std::shared_ptr<Connection> make_connection(int fd,
+                                              const asio::generic::stream_protocol& protocol,
                                               std::string peer, std::string client_ip,
                                               bool reserved);
   void accepted(int fd, const asio::generic::stream_protocol& protocol,
