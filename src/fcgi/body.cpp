@@ -27,6 +27,12 @@ bool Body::append(std::span<const char> bytes, const BodyStorage& storage, std::
   return true;
 }
 
+void Body::reserve(std::uint64_t expected, const BodyStorage& storage) {
+  // Past the limit the body is spooled, or (without a spool) grows only as bytes arrive.
+  if (spool_ || expected <= memory_.capacity() || expected > storage.memory_limit) return;
+  memory_.reserve(static_cast<std::size_t>(expected));
+}
+
 std::size_t Body::read(std::uint64_t offset, std::span<char> out) const {
   if (offset >= size_ || out.empty()) return 0;
   if (spool_) return spool_->read(offset, out);

@@ -1,6 +1,7 @@
 #include "zfpm/fcgi/parser.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <utility>
 
@@ -278,6 +279,17 @@ void Parser::maybe_ready(std::vector<Event>& events) {
 }
 
 void Parser::append_body(std::span<const char> bytes, std::vector<Event>& events) {
+  if (request_.body.empty()) {
+    // The first STDIN bytes: the size the web server announced, when it did (a client that
+    // announces a body and sends none costs nothing).
+    const auto announced = request_.params.find("CONTENT_LENGTH");
+    std::uint64_t expected = 0;
+    if (announced &&
+        std::from_chars(announced->data(), announced->data() + announced->size(), expected).ec ==
+            std::errc{}) {
+      request_.body.reserve(std::min(expected, limits_.max_body_bytes), body_storage_);
+    }
+  }
   std::string error;
   if (!request_.body.append(bytes, body_storage_, &error)) {
     fail(events, error, ProtocolError::Kind::Storage);

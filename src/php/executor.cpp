@@ -11,6 +11,7 @@
 #include "execution_timer.hpp"
 #include "fastcgi_log.hpp"
 #include "pool_status.hpp"
+#include "post_body.hpp"
 #include "request_info.hpp"
 #include "request_ini.hpp"
 #include "sapi.hpp"
@@ -195,6 +196,7 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
   volatile bool healthy = true;
   zend_first_try {
     apply_request_ini(ctx);
+    post_body::prefer_memory();
     started = true;
     if (php_request_startup() == FAILURE) {
       spdlog::error("PHP request startup failed");

@@ -17,6 +17,7 @@
 #include "pool_ini.hpp"
 #include "pool_process.hpp"
 #include "pool_status.hpp"
+#include "post_body.hpp"
 #include "request_context.hpp"
 #include "request_info.hpp"
 #include "sapi.hpp"
@@ -127,6 +128,7 @@ bool startup(const RuntimeSettings& settings) {
     spdlog::error("PHP module startup failed");
     return false;
   }
+  post_body::install();
   // Scripts see the pool's environment (prepare_process), snapshot for $_SERVER and getenv().
   pool_process::apply_environment();
   environment::startup();

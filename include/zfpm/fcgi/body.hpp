@@ -8,6 +8,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,12 +46,22 @@ class Body {
   // when spooling fails; the body is then incomplete and must not be used.
   bool append(std::span<const char> bytes, const BodyStorage& storage, std::string* error);
 
+  // Makes room for the size the request announced (CONTENT_LENGTH) when it is within the memory
+  // limit, so the body grows by one allocation instead of a doubling series of copies.
+  void reserve(std::uint64_t expected, const BodyStorage& storage);
+
   std::uint64_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   bool spooled() const { return spool_ != nullptr; }
 
   // Copies up to out.size() bytes from offset; returns how many (0 at the end).
   std::size_t read(std::uint64_t offset, std::span<char> out) const;
+
+  // The whole body when it is held in memory (not spooled); valid until the body changes.
+  std::optional<std::string_view> in_memory() const {
+    if (spool_) return std::nullopt;
+    return std::string_view(memory_);
+  }
 
   // All of it in one string: for tests and small bodies only.
   std::string to_string() const;

@@ -65,11 +65,12 @@ std::string read_all(const Body& body, std::size_t chunk) {
   return out;
 }
 
-std::string request_bytes(std::string_view body) {
+std::string request_bytes(std::string_view body, std::string_view content_length = {}) {
   std::string out;
   append_begin_request(out, 1, Role::Responder, false);
   std::string pairs;
   append_name_value(pairs, "REQUEST_METHOD", "POST");
+  if (!content_length.empty()) append_name_value(pairs, "CONTENT_LENGTH", content_length);
   append_stream(out, RecordType::Params, 1, pairs);
   append_stream_end(out, RecordType::Params, 1);
   append_stream(out, RecordType::Stdin, 1, body);
@@ -151,6 +152,28 @@ TEST_CASE("the parser spools a large body through its factory and hands it over 
   CHECK(log.files.size() == 1);
   CHECK(got.size() == body.size());
   CHECK(read_all(got, 65536) == body);
+}
+
+TEST_CASE("whatever CONTENT_LENGTH announces, the body is what STDIN brought") {
+  SpoolLog log;
+  ParserLimits limits;
+  limits.body_memory_bytes = 1000;
+  const std::string body(600, 'x');
+  // Exact, short, long, past the memory limit, absurd, not a number: only the room set aside
+  // differs (within the memory limit), never the body or where it is kept.
+  for (const char* announced : {"600", "10", "999", "5000", "18446744073709551615", "-1", "abc"}) {
+    CAPTURE(announced);
+    Parser parser(limits, log.factory());
+    std::vector<Event> events;
+    parser.feed(request_bytes(body, announced), events);
+    REQUIRE(events.size() == 1);
+    REQUIRE(std::holds_alternative<RequestReady>(events[0]));
+    const Body& got = std::get<RequestReady>(events[0]).request.body;
+    CHECK_FALSE(got.spooled());
+    CHECK(got == body);
+    CHECK(got.in_memory() == std::optional<std::string_view>(body));
+  }
+  CHECK(log.files.empty());
 }
 
 TEST_CASE("a body that cannot be spooled is a storage error, not the client's fault") {
