@@ -74,11 +74,29 @@ void Admission::job_done() {
   run(grants, resume);
 }
 
-bool Admission::try_pull() {
-  std::lock_guard lock(mutex_);
-  if (!waiters_.empty() || open_ >= max_connections_) return false;
-  ++open_;
+bool Admission::try_pull(bool queued) {
+  std::vector<std::function<void()>> grants;
+  bool resume = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (open_ >= max_connections_) return false;
+    if (kept_for_listener_ > 0) {
+      // The listen queue's turn (pump): the worker's slot serves it, and the one kept for it
+      // goes to whoever waits next.
+      --kept_for_listener_;
+      pump(grants, resume);
+    } else if (queued || !waiters_.empty()) {
+      return false;
+    }
+    ++open_;
+  }
+  run(grants, resume);
   return true;
+}
+
+void Admission::listener_waiting() {
+  std::lock_guard lock(mutex_);
+  refused_ = true;
 }
 
 void Admission::reserve() {

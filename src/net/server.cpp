@@ -31,7 +31,8 @@ Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings sett
   pool.set_on_job_done([this] { admission_.job_done(); });
   if (workers_accept_) {
     pool.set_intake({
-        .pull = [this](pool::Job& job, bool all_busy) { return pull(job, all_busy); },
+        .pull = [this](pool::Job& job, bool all_busy,
+                       bool queued) { return pull(job, all_busy, queued); },
         .lead = [this](pool::Job& job, int wake_fd, std::chrono::milliseconds timeout) {
           return lead(job, wake_fd, timeout);
         },

@@ -23,16 +23,22 @@ constexpr std::size_t kReadBytes = 64 * 1024;
 // most; then the I/O thread takes the client over.
 constexpr int kWorkerReadPauseMs = 10;
 constexpr auto kWorkerReadLimit = std::chrono::seconds(1);
+// While requests wait for workers, how often a finishing worker looks for clients in the listen
+// queue: they wait this long at most before they take turns with the requests.
+constexpr auto kProbeInterval = std::chrono::milliseconds(1);
 // Out of descriptors, accept fails at once and the socket stays readable (as listener.cpp).
 constexpr auto kRetryAfterAcceptError = std::chrono::milliseconds(100);
 
 }  // namespace
 
-bool Server::pull(pool::Job& job, bool all_busy) {
+bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
   std::shared_lock lock(pull_mutex_, std::try_to_lock);  // held exclusively: stopping
   if (!lock.owns_lock()) return false;
   for (const auto& [listen_fd, protocol] : pull_sockets_) {
-    if (!admission_.try_pull()) return false;
+    if (!admission_.try_pull(queued)) {
+      if (queued || admission_.waiting() > 0) probe_listen_queue();
+      return false;
+    }
     sockaddr_storage peer{};
     const int fd = accept_client(listen_fd, peer);
     if (fd < 0) {
@@ -48,6 +54,21 @@ bool Server::pull(pool::Job& job, bool all_busy) {
     return take(PulledClient{fd, protocol, peer_name(peer), client_ip(peer)}, job, false);
   }
   return false;
+}
+
+void Server::probe_listen_queue() {
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t due = next_probe_ns_.load(std::memory_order_relaxed);
+  if (now < due || !next_probe_ns_.compare_exchange_strong(
+                       due, now + std::chrono::nanoseconds(kProbeInterval).count())) {
+    return;  // looked at recently, or another worker is looking
+  }
+  thread_local std::vector<pollfd> fds;
+  fds.clear();
+  for (const auto& socket : pull_sockets_) fds.push_back({socket.first, POLLIN, 0});
+  if (::poll(fds.data(), fds.size(), 0) > 0) admission_.listener_waiting();
 }
 
 pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,

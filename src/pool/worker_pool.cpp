@@ -203,7 +203,8 @@ bool WorkerPool::submit(Job job) {
 bool WorkerPool::next(Job& job) {
   if (t_holding_job) {
     bool all_busy = false;
-    if (intake_.pull && may_pull(all_busy) && intake_.pull(job, all_busy)) {
+    bool queued = false;
+    if (intake_.pull && may_pull(all_busy, queued) && intake_.pull(job, all_busy, queued)) {
       return true;  // the slot goes on with the new job
     }
     t_holding_job = false;
@@ -260,14 +261,14 @@ bool WorkerPool::next(Job& job) {
   return false;
 }
 
-bool WorkerPool::may_pull(bool& all_busy) {
+bool WorkerPool::may_pull(bool& all_busy, bool& queued) {
   std::lock_guard lock(mutex_);
   all_busy = idle_waiters_.empty();
-  // Jobs already handed to the pool come first; while a worker leads, it takes the waiting
-  // clients (no accept() that finds nobody); a stopping pool and a worker that is to leave take
-  // nothing new.
-  return !stopping_ && queue_.empty() && !leader_ && !lead_refused_ &&
-         std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
+  // Jobs already handed to the pool come first, unless the front end says a waiting client's
+  // turn has come (Intake::pull decides); while a worker leads, it takes the waiting clients (no
+  // accept() that finds nobody); a stopping pool and a worker that is to leave take nothing new.
+  queued = !queue_.empty() || lead_refused_;
+  return !stopping_ && !leader_ && std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
 }
 
 bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job) {

@@ -46,9 +46,14 @@ class Admission {
   // A worker finished a request (or a granted slot was not used).
   void job_done();
   // A worker about to accept a connection itself, keeping its slot for that connection's first
-  // request: true unless keep-alive requests wait for a slot (they go first) or max_connections
-  // are open. The connection then counts as open; close(false) when it goes (or was not there).
-  bool try_pull();
+  // request. True when the listen queue's turn has come (a slot is kept for it: that slot then
+  // goes to the requests that wait), or when nothing waits: no keep-alive request for a slot and,
+  // `queued` false, no job for a worker. Never past max_connections. The connection then counts
+  // as open; close(false) when it goes (or was not there).
+  bool try_pull(bool queued);
+  // Someone waits in the listen queue while requests wait too (a worker looked, since it may not
+  // take them): the next free slots alternate between the two, as after a refused try_open.
+  void listener_waiting();
   // A connection a worker accepted goes to the I/O thread with a reserved slot after all (its
   // request has not arrived whole); the worker's own slot is freed by job_done() as usual.
   void reserve();

@@ -50,12 +50,13 @@ class Server {
   // On a worker thread that is done with a request (pool::WorkerPool::Intake::pull): accepts a
   // waiting client, and if its whole request is already readable, gives it to this worker as
   // `job` (true). A client whose request is still arriving goes to the I/O thread. False when
-  // nobody waits, keep-alive requests wait for a slot, or the server stopped accepting.
-  bool pull(pool::Job& job, bool all_busy);
+  // nobody waits, requests wait for a slot or a worker (`queued`) and it is not the listen
+  // queue's turn (Admission::try_pull), or the server stopped accepting. While requests wait, it
+  // looks at the listen queue now and then (probe_listen_queue) so its clients get their turn.
+  bool pull(pool::Job& job, bool all_busy, bool queued);
   // On the leading idle worker (pool::WorkerPool::Intake::lead): waits for a client, accepts it
   // and takes its request as pull() does.
-  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd,
-                                    std::chrono::milliseconds timeout);
+  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd, std::chrono::milliseconds timeout);
   // The worker's request on a pulled client ended (DirectChannel): the connection closes, or
   // (`keep`) goes to the I/O thread for its next requests.
   void end_pulled(PulledClient client, bool keep);
@@ -66,6 +67,9 @@ class Server {
   bool allowed(int fd, const sockaddr_storage& peer);
   // Logs (at most every 10 s) that a client was left waiting, and why.
   void note_refusal(Admission::Refusal refusal);
+  // From pull(), when requests wait: at most once a millisecond across workers, whether a
+  // client waits in a listen queue (poll, no wait); if so the admission gives it a turn.
+  void probe_listen_queue();
   // pull() and lead(), once a client is accepted: reads what it sent. Returns whether the job is
   // set. `reserved`: the client holds a reserved slot (lead) rather than the worker's (pull).
   bool take(PulledClient client, pool::Job& job, bool reserved);
@@ -89,7 +93,8 @@ class Server {
   // the listeners close, so that no worker accepts on a closed (or reused) descriptor.
   std::shared_mutex pull_mutex_;
   std::vector<std::pair<int, asio::generic::stream_protocol>> pull_sockets_;
-  std::atomic<unsigned> pulled_{0};  // pulled requests running, for quiet()
+  std::atomic<unsigned> pulled_{0};             // pulled requests running, for quiet()
+  std::atomic<std::int64_t> next_probe_ns_{0};  // steady clock: probe_listen_queue's next look
   // Workers accept (pm = static): the I/O thread never watches the listening sockets.
   bool workers_accept_ = false;
   pool::WorkerPool& pool_;

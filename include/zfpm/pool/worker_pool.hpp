@@ -67,9 +67,10 @@ class WorkerPool {
     Refused,  // a client waits but may not be taken now: stop leading until poke()
   };
   struct Intake {
-    // A worker done with a job, with nothing queued in the pool: its next job (true), which
-    // keeps the finished job's slot (on_job_done is not called). `all_busy`: no worker is idle.
-    std::function<bool(Job& job, bool all_busy)> pull;
+    // A worker done with a job: its next job (true), which keeps the finished job's slot
+    // (on_job_done is not called). `all_busy`: no worker is idle. `queued`: jobs wait in the
+    // pool (or a leader was refused), so only a client whose turn it is may be taken.
+    std::function<bool(Job& job, bool all_busy, bool queued)> pull;
     // One idle worker at a time, the leader, waits here instead of on its condition: for a
     // client on the listening sockets, up to `timeout` (negative: no limit; the pool passes
     // that), or until `wake_fd` is readable (it reads it).
@@ -128,9 +129,9 @@ class WorkerPool {
     bool has_job = false;
     bool retire = false;
   };
-  // Whether a worker that is done with a job may pull its next one (Intake::pull), and whether
-  // every other worker is busy.
-  bool may_pull(bool& all_busy);
+  // Whether a worker that is done with a job may pull its next one (Intake::pull), whether every
+  // other worker is busy, and whether jobs wait in the pool.
+  bool may_pull(bool& all_busy, bool& queued);
   // In next(), with the lock held and `waiter` idle: leads while no other worker does. True
   // when `job` was set; `lock` is released meanwhile.
   bool lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job);

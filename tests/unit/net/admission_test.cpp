@@ -111,25 +111,50 @@ TEST_CASE("a granted slot that is not used is given to the next waiter") {
 TEST_CASE("a worker pulls its next client with its own slot, unless requests wait or it is full") {
   Admission admission(2, 3);
   CHECK(admission.try_request([] {}));  // a worker runs a request
-  CHECK(admission.try_pull());          // ...and takes its next client itself, slot and all
+  CHECK(admission.try_pull(false));     // ...and takes its next client itself, slot and all
   CHECK(admission.open_connections() == 1);
   CHECK(admission.try_request([] {}));
   std::vector<std::string> granted;
   CHECK_FALSE(admission.try_request([&] { granted.push_back("waiting"); }));
-  CHECK_FALSE(admission.try_pull());  // a keep-alive request waits: it goes first
+  CHECK_FALSE(admission.try_pull(false));  // a keep-alive request waits: it goes first
   admission.job_done();
   CHECK(granted == std::vector<std::string>{"waiting"});
-  CHECK(admission.try_pull());
-  CHECK(admission.try_pull());
-  CHECK_FALSE(admission.try_pull());  // max connections (3) are open
+  CHECK(admission.try_pull(false));
+  CHECK(admission.try_pull(false));
+  CHECK_FALSE(admission.try_pull(false));  // max connections (3) are open
   admission.close(false);
   CHECK(admission.open_connections() == 2);
+}
+
+TEST_CASE("while requests wait, a listen queue someone looked at gets every other freed slot") {
+  Admission admission(2, 100);
+  CHECK(admission.try_request([] {}));  // two workers busy with keep-alive requests
+  CHECK(admission.try_request([] {}));
+  std::vector<std::string> granted;
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("a"); }));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("b"); }));
+  CHECK_FALSE(admission.try_request([&] { granted.push_back("c"); }));
+  CHECK_FALSE(admission.try_pull(false));  // requests wait: the worker may not take a client
+  CHECK_FALSE(admission.try_pull(true));   // nor while jobs wait in the pool
+  admission.listener_waiting();            // ...but it saw one in the listen queue
+  admission.job_done();                    // a request first,
+  CHECK(granted == std::vector<std::string>{"a"});
+  admission.job_done();  // then a slot kept for the listen queue,
+  CHECK(granted == std::vector<std::string>{"a"});
+  // which the next finishing worker uses for that client, jobs queued or not, giving its kept
+  // slot to the next request.
+  CHECK(admission.try_pull(true));
+  CHECK(granted == std::vector<std::string>{"a", "b"});
+  CHECK(admission.open_connections() == 1);
+  CHECK_FALSE(admission.try_pull(true));  // that turn is used
+  admission.job_done();
+  CHECK(granted == std::vector<std::string>{"a", "b", "c"});
 }
 
 TEST_CASE("a pulled client handed to the I/O thread reserves a slot of its own") {
   Admission admission(2, 100);
   CHECK(admission.try_request([] {}));
-  CHECK(admission.try_pull());
+  CHECK(admission.try_pull(false));
   admission.reserve();   // its request was still arriving
   admission.job_done();  // the worker is free: one slot carries the reservation
   CHECK(admission.try_open() == Refusal::None);
