@@ -111,8 +111,10 @@ void Admission::pump(std::vector<std::function<void()>>& grants, bool& resume) {
       refused_ = false;
       listener_turn_ = false;
       resume = true;
-      // With requests waiting, try_open would refuse the listener: keep the slot for it.
-      if (!waiters_.empty()) ++kept_for_listener_;
+      // The slot is kept for it: whoever accepts next (the resumed listener's try_open, or with
+      // pm = static a finishing worker's try_pull, even while jobs wait for workers) takes it,
+      // rather than the next keep-alive request.
+      ++kept_for_listener_;
       continue;
     }
     if (waiters_.empty()) break;

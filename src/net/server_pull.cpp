@@ -51,6 +51,9 @@ bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
     }
     // A client that waited in the backlog while every worker was busy.
     if (all_busy) note_refusal(Admission::Refusal::Busy);
+    // Taking turns with waiting requests: more clients may wait behind this one, so the listen
+    // queue keeps its turns until an accept finds it empty (without waiting for a probe).
+    if (queued || admission_.waiting() > 0) admission_.listener_waiting();
     return take(PulledClient{fd, protocol, peer_name(peer), client_ip(peer)}, job, false);
   }
   return false;

@@ -151,6 +151,22 @@ TEST_CASE("while requests wait, a listen queue someone looked at gets every othe
   CHECK(granted == std::vector<std::string>{"a", "b", "c"});
 }
 
+TEST_CASE(
+    "with jobs queued in the pool and no request waiting, the listen queue still gets a turn") {
+  Admission admission(2, 100);
+  int resumed = 0;
+  admission.set_on_room([&] { ++resumed; });
+  CHECK(admission.try_request([] {}));  // both slots carry jobs: one running, one queued
+  CHECK(admission.try_request([] {}));
+  CHECK_FALSE(admission.try_pull(true));  // the finishing worker may not take a client yet
+  admission.listener_waiting();           // ...but saw one waiting
+  admission.job_done();                   // its slot is kept for that client,
+  CHECK(resumed == 1);
+  CHECK_FALSE(admission.try_request([] {}));  // not given to the next keep-alive request,
+  CHECK(admission.try_pull(true));            // and the next finishing worker takes the client
+  CHECK(admission.open_connections() == 1);
+}
+
 TEST_CASE("a pulled client handed to the I/O thread reserves a slot of its own") {
   Admission admission(2, 100);
   CHECK(admission.try_request([] {}));
