@@ -158,6 +158,12 @@ const std::vector<Option>& options() {
       {"--body-memory-size",
        size([](auto& s, std::uint64_t n) { s.connection.limits.body_memory_bytes = n; }, 0,
             std::uint64_t{1} << 32)},
+      {"--worker-scheduling",
+       [](net::ServerSettings& s, std::string_view v) -> std::optional<std::string> {
+         if (v != "batch" && v != "normal") return "batch or normal";
+         s.batch_workers = v == "batch";
+         return std::nullopt;
+       }},
       {"--body-spool-dir",
        [](net::ServerSettings& s, std::string_view v) -> std::optional<std::string> {
          if (v.empty() || v.front() != '/') return "an absolute directory path";
@@ -208,6 +214,7 @@ std::string front_end_usage() {
   --max-body-size SIZE          request body (default 1G)
   --body-memory-size SIZE       body kept in memory before spooling to a file (default 1M)
   --body-spool-dir DIR          where spooled bodies go (default $TMPDIR, else /tmp)
+  --worker-scheduling POLICY    batch (default) or normal: the PHP worker threads' CPU policy
 )";
 }
 

@@ -1,10 +1,13 @@
 #include "zfpm/pool/worker_pool.hpp"
 
+#include <sched.h>
+
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 
@@ -66,6 +69,12 @@ void* WorkerPool::thread_main(void* arg) {
   delete thread;
   t_retired = false;
   t_id = id;
+  if (pool.settings_.batch_scheduling) {
+    sched_param param{};
+    if (::sched_setscheduler(0, SCHED_BATCH, &param) != 0) {
+      spdlog::warn("worker {}: SCHED_BATCH refused: {}", id, std::strerror(errno));
+    }
+  }
   try {
     pool.body_(id + pool.settings_.id_offset);
   } catch (const std::exception& e) {

@@ -38,7 +38,7 @@ constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 enum class Stop { Now, Graceful };
 
 // pm.* as worker threads (docs/process-model.md).
-pool::WorkerPool::Settings pool_settings(const config::PoolConfig::Pm& pm) {
+pool::WorkerPool::Settings pool_settings(const config::PoolConfig::Pm& pm, bool batch) {
   auto count = [](int n) { return static_cast<unsigned>(std::max(n, 0)); };
   pool::WorkerPool::Settings settings;
   settings.workers = count(pm.max_children);
@@ -51,6 +51,7 @@ pool::WorkerPool::Settings pool_settings(const config::PoolConfig::Pm& pm) {
   settings.max_spare_servers = count(pm.max_spare_servers);
   settings.max_spawn_rate = std::max(1u, count(pm.max_spawn_rate));
   settings.idle_timeout = pm.process_idle_timeout;
+  settings.batch_scheduling = batch;
   return settings;
 }
 
@@ -125,7 +126,7 @@ int run_child(const ChildSetup& setup) {
   signals.async_wait(on_signal);
   unblock_signals();
 
-  pool::WorkerPool workers(pool_settings(plan.config.pm),
+  pool::WorkerPool workers(pool_settings(plan.config.pm, plan.server.batch_workers),
                            [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
   // "max children reached" counts what a process manager could not start: never for static
@@ -139,6 +140,7 @@ int run_child(const ChildSetup& setup) {
   status_settings.workers = 2;
   status_settings.mode = pool::PmMode::Ondemand;
   status_settings.id_offset = kStatusWorkerIds;
+  status_settings.batch_scheduling = plan.server.batch_workers;
   pool::WorkerPool status_workers(status_settings,
                                   [&status_workers](unsigned id) { php::serve(status_workers, id); });
   net::ServerSettings status_server_settings = plan.server;

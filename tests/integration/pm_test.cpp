@@ -67,10 +67,12 @@ TEST_CASE("pm = ondemand starts threads under load and retires them after proces
   // Only the status request's own thread exists at first.
   CHECK(total_processes(server) == 1);
   auto requests = sleepers(server, slow, 4, 1500);
-  CHECK(wait_for_total(server, [](int t) { return t >= 5; }, 5s) >= 5);
+  CHECK(wait_for_total(
+            server, [](int t) { return t >= 5; }, 5s) >= 5);
   for (auto& request : requests) CHECK(request.get() == "slept");
   // Idle for more than process_idle_timeout: back to the thread answering.
-  CHECK(wait_for_total(server, [](int t) { return t <= 1; }, 6s) == 1);
+  CHECK(wait_for_total(
+            server, [](int t) { return t <= 1; }, 6s) == 1);
 }
 
 TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_spare_servers") {
@@ -87,11 +89,13 @@ TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_s
   CHECK(at_start >= 2);
   CHECK(at_start <= 3);
   auto requests = sleepers(server, slow, 5, 1500);
-  CHECK(wait_for_total(server, [](int t) { return t >= 6; }, 5s) >= 6);
+  CHECK(wait_for_total(
+            server, [](int t) { return t >= 6; }, 5s) >= 6);
   for (auto& request : requests) CHECK(request.get() == "slept");
   // Idle again: surplus threads leave, down to max_spare_servers idle ones (plus the status
   // request's, which is busy while it counts).
-  CHECK(wait_for_total(server, [](int t) { return t <= 3; }, 6s) <= 3);
+  CHECK(wait_for_total(
+            server, [](int t) { return t <= 3; }, 6s) <= 3);
 }
 
 TEST_CASE("pm.max_requests recycles a worker thread without failing a request") {
@@ -111,4 +115,22 @@ TEST_CASE("pm.max_requests recycles a worker thread without failing a request") 
     if (i > 0 && i % 3 == 0) CHECK(tids[i] != tids[i - 1]);
   }
   CHECK(std::set<std::string>(tids.begin(), tids.end()).size() == 3);
+}
+
+TEST_CASE("worker threads run under SCHED_BATCH unless --worker-scheduling normal") {
+  // The policy of the thread running the script: field 41 of /proc/thread-self/stat (3 is
+  // SCHED_BATCH, 0 SCHED_OTHER).
+  constexpr const char* policy_php =
+      "<?php $s = file_get_contents('/proc/thread-self/stat');\n"
+      "echo explode(' ', substr($s, strrpos($s, ')') + 2))[38];";
+  for (const auto& [flag, policy] :
+       {std::pair{"batch", "3"}, std::pair{"normal", "0"}, std::pair{"", "3"}}) {
+    CAPTURE(flag);
+    ZfpmOptions options{.workers = 2};
+    if (*flag) options.extra_args = {"--worker-scheduling", flag};
+    ZfpmServer server(options);
+    INFO("zfpm log:\n", server.process.log());
+    auto script = server.script("policy.php", policy_php);
+    for (int i = 0; i < 3; ++i) CHECK(server.get(script).body == policy);
+  }
 }

@@ -43,6 +43,9 @@ struct ServerSettings {
   std::size_t max_connections = 1024;
   // Requests that may wait for a busy worker inside zfpm; 0 = as many as there are workers.
   unsigned queue = 0;
+  // The pool's worker threads run under SCHED_BATCH (--worker-scheduling; pool::WorkerPool). Set
+  // from the command line with the front end's options, applied by the pool.
+  bool batch_workers = true;
 };
 
 }  // namespace zfpm::net

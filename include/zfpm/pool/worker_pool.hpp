@@ -42,6 +42,10 @@ class WorkerPool {
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
     unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
+    // Each thread runs under SCHED_BATCH: waking it never preempts the thread that woke it (the
+    // I/O thread handing over requests, or the web server on the same cores), so the waker goes
+    // on and hands over more; its share of the CPU is the same (docs/process-model.md).
+    bool batch_scheduling = true;
   };
 
   WorkerPool(Settings settings, WorkerBody body);
