@@ -1,8 +1,8 @@
 #include "zfpm/fcgi/output_sink.hpp"
 
-#include "zfpm/fcgi/encoder.hpp"
-
 #include <algorithm>
+
+#include "zfpm/fcgi/encoder.hpp"
 
 namespace zfpm::fcgi {
 
@@ -32,6 +32,7 @@ std::size_t content_length(const std::string& buffer, std::size_t at) {
 bool OutputSink::append(int type, std::string_view data) {
   if (aborted()) return false;
   if (data.empty()) return true;  // an empty record would end the stream
+  if (data.size() >= kHandOffBytes) return send_through(type, data);
   if (open_type_ == type) {
     // Grow the open record: drop its padding, add what fits, pad again.
     const std::size_t length = content_length(buffer_, open_record_);
@@ -58,6 +59,32 @@ bool OutputSink::append(int type, std::string_view data) {
   }
   if (buffer_.size() >= kHandOffBytes) return flush();
   return true;
+}
+
+bool OutputSink::send_through(int type, std::string_view data) {
+  open_type_ = -1;  // the buffered record stays as it is; the next ones follow it
+  static constexpr char kPadding[8] = {};
+  const std::size_t records = (data.size() + kLargestRecord - 1) / kLargestRecord;
+  headers_.clear();
+  for (std::size_t i = 0; i < records; ++i) {
+    const std::size_t length = std::min(kLargestRecord, data.size() - i * kLargestRecord);
+    append_header(headers_, static_cast<RecordType>(type), request_id_,
+                  static_cast<std::uint16_t>(length),
+                  static_cast<std::uint8_t>((8 - length % 8) % 8));
+  }
+  pieces_.clear();
+  if (!buffer_.empty()) pieces_.push_back(buffer_);
+  for (std::size_t i = 0; i < records; ++i) {
+    const std::string_view content = data.substr(i * kLargestRecord, kLargestRecord);
+    pieces_.push_back(std::string_view(headers_).substr(i * kHeader, kHeader));
+    pieces_.push_back(content);
+    if (const std::size_t pad = (8 - content.size() % 8) % 8) {
+      pieces_.push_back(std::string_view(kPadding, pad));
+    }
+  }
+  const bool ok = channel_->send(pieces_);
+  buffer_.clear();
+  return ok;
 }
 
 bool OutputSink::write_stdout(std::string_view data) {

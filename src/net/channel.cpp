@@ -17,21 +17,17 @@ Channel::~Channel() {
   }
 }
 
-bool Channel::send(std::string_view records) {
+bool Channel::send(std::span<const std::string_view> pieces) {
   if (aborted() || !connection_) return false;
-  const auto result = outbox_.write(records);
-  if (result == Outbox::Result::Sent) return true;
-  if (result != Outbox::Result::Failed) {
-    // The rest is queued: this worker sends it itself as the socket drains.
-    switch (outbox_.drain_until_empty(aborted_, connection_->client_timeout())) {
-      case Outbox::DrainResult::Drained:
-        return true;
-      case Outbox::DrainResult::Stalled:
-        asio::post(executor_, [connection = connection_] { connection->close_unread(); });
-        break;
-      case Outbox::DrainResult::Stopped:
-        break;
-    }
+  // This worker sends it itself as the socket drains, from the script's memory.
+  switch (outbox_.write_through(pieces, aborted_, connection_->client_timeout())) {
+    case Outbox::DrainResult::Drained:
+      return true;
+    case Outbox::DrainResult::Stalled:
+      asio::post(executor_, [connection = connection_] { connection->close_unread(); });
+      break;
+    case Outbox::DrainResult::Stopped:
+      break;
   }
   aborted_.store(true, std::memory_order_release);  // aborted, or the socket failed or closed
   return false;

@@ -1,8 +1,11 @@
 #include "zfpm/net/connection_outbox.hpp"
 
+#include <limits.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace zfpm::net {
@@ -27,12 +30,56 @@ bool Outbox::send_some(std::string_view data, std::size_t& sent) {
   return true;
 }
 
+bool Outbox::send_pieces(std::span<const std::string_view> pieces, std::size_t& piece,
+                         std::size_t& offset, std::size_t& sent) {
+  sent = 0;
+  while (piece < pieces.size()) {
+    iovec iov[64];
+    int count = 0;
+    for (std::size_t i = piece; i < pieces.size() && count < 64; ++i) {
+      const std::string_view data = pieces[i].substr(i == piece ? offset : 0);
+      if (data.empty()) continue;
+      iov[count++] = {const_cast<char*>(data.data()), data.size()};
+    }
+    if (count == 0) {
+      piece = pieces.size();
+      break;
+    }
+    msghdr message{};
+    message.msg_iov = iov;
+    message.msg_iovlen = static_cast<std::size_t>(count);
+    const ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+    // Move past what was sent.
+    std::size_t left = static_cast<std::size_t>(n);
+    while (left > 0 && piece < pieces.size()) {
+      const std::size_t rest = pieces[piece].size() - offset;
+      if (left < rest) {
+        offset += left;
+        left = 0;
+      } else {
+        left -= rest;
+        ++piece;
+        offset = 0;
+      }
+    }
+    while (piece < pieces.size() && pieces[piece].size() == offset) {
+      ++piece;
+      offset = 0;
+    }
+  }
+  return true;
+}
+
 Outbox::Result Outbox::write(std::string_view bytes, bool last) {
   std::lock_guard lock(mutex_);
   if (last) finished_.store(true);  // also when the bytes fail: the request is over either way
   if (closed_ || failed_) return Result::Failed;
   if (bytes.empty()) return queue_.empty() ? Result::Sent : Result::Queued;
-  if (!queue_.empty()) {
+  if (!queue_.empty() || through_) {
     queue_.emplace_back(bytes);
     pending_ += bytes.size();
     return Result::Queued;
@@ -53,6 +100,10 @@ std::size_t Outbox::drain(bool& more, bool& failed) {
   std::lock_guard lock(mutex_);
   std::size_t total = 0;
   failed = closed_ || failed_;
+  if (through_ && !failed) {
+    more = false;  // the worker sends the queue once its own bytes are out
+    return 0;
+  }
   while (!failed && !queue_.empty()) {
     const std::string_view front = std::string_view(queue_.front()).substr(front_offset_);
     std::size_t sent = 0;
@@ -104,6 +155,52 @@ Outbox::DrainResult Outbox::drain_until_empty(const std::atomic<bool>& stop,
     pollfd writable{fd_, POLLOUT, 0};
     ::poll(&writable, 1, kStopPollMs);
   }
+}
+
+Outbox::DrainResult Outbox::write_through(std::span<const std::string_view> pieces,
+                                          const std::atomic<bool>& stop,
+                                          std::chrono::steady_clock::duration stall_limit) {
+  if (const auto before = drain_until_empty(stop, stall_limit); before != DrainResult::Drained) {
+    return before;
+  }
+  std::size_t piece = 0;
+  std::size_t offset = 0;
+  auto progress = std::chrono::steady_clock::now();
+  DrainResult result = DrainResult::Drained;
+  for (;;) {
+    std::size_t sent = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (closed_ || failed_) {
+        result = DrainResult::Stopped;
+      } else if (!send_pieces(pieces, piece, offset, sent)) {
+        failed_ = true;
+        result = DrainResult::Stopped;
+      } else if (piece < pieces.size()) {
+        through_ = true;  // the rest waits for the socket: nobody else may send meanwhile
+      }
+    }
+    if (result != DrainResult::Drained || piece == pieces.size()) break;
+    if (stop.load(std::memory_order_acquire)) {
+      result = DrainResult::Stopped;
+      break;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (sent > 0) {
+      progress = now;
+    } else if (now - progress >= stall_limit) {
+      result = DrainResult::Stalled;
+      break;
+    }
+    pollfd writable{fd_, POLLOUT, 0};
+    ::poll(&writable, 1, kStopPollMs);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    through_ = false;
+  }
+  if (result != DrainResult::Drained) return result;
+  return drain_until_empty(stop, stall_limit);  // what others queued meanwhile
 }
 
 void Outbox::close() {

@@ -19,14 +19,14 @@ DirectChannel::~DirectChannel() {
   if (!ended_) server_.end_pulled(std::move(client_), false);
 }
 
-bool DirectChannel::send(std::string_view records) {
-  return !aborted() && !client_left() && write_all(records);
+bool DirectChannel::send(std::span<const std::string_view> pieces) {
+  return !aborted() && !client_left() && write_all(pieces);
 }
 
 void DirectChannel::finish(std::string_view records, bool keep_conn) {
   if (ended_) return;
   // After an ABORT_REQUEST the request still ends with its records (END_REQUEST).
-  const bool whole = write_all(records);
+  const bool whole = write_all(std::span(&records, 1));
   ended_ = true;
   server_.end_pulled(std::move(client_), whole && keep_conn && keepable_);
 }
@@ -48,25 +48,15 @@ bool DirectChannel::client_left() {
   return n == 0 || abort_record;
 }
 
-bool DirectChannel::write_all(std::string_view records) {
-  switch (outbox_.write(records)) {
-    case Outbox::Result::Sent:
+bool DirectChannel::write_all(std::span<const std::string_view> pieces) {
+  switch (outbox_.write_through(pieces, aborted_, client_timeout_)) {
+    case Outbox::DrainResult::Drained:
       return true;
-    case Outbox::Result::Queued:
-    case Outbox::Result::Started:
-      switch (outbox_.drain_until_empty(aborted_, client_timeout_)) {
-        case Outbox::DrainResult::Drained:
-          return true;
-        case Outbox::DrainResult::Stalled:
-          spdlog::warn(
-              "closing connection from {}: response not read for {} seconds (client_timeout)",
-              client_.peer, client_timeout_.count());
-          break;
-        case Outbox::DrainResult::Stopped:
-          break;
-      }
+    case Outbox::DrainResult::Stalled:
+      spdlog::warn("closing connection from {}: response not read for {} seconds (client_timeout)",
+                   client_.peer, client_timeout_.count());
       break;
-    case Outbox::Result::Failed:
+    case Outbox::DrainResult::Stopped:
       break;
   }
   aborted_.store(true, std::memory_order_release);

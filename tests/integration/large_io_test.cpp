@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "fcgi_client.hpp"
 #include "zfpm_server.hpp"
@@ -100,4 +101,42 @@ TEST_CASE(
   // php-fpm (log_errors on, no error_log file) sends error_log() text to the web server via
   // FCGI_STDERR.
   CHECK(response.err.find("something to log") != std::string::npos);
+}
+
+TEST_CASE("a GET_VALUES answered while a large response waits for the reader stays whole") {
+  // A Unix socket: a few hundred KiB fill it (loopback TCP would take the whole 4 MiB at once).
+  ZfpmServer server({.workers = 1, .listen = {"unix"}});
+  INFO("zfpm log:\n", server.process.log());
+  auto small = server.script("small.php", "<?php echo 'first';");
+  auto big = server.script("big.php", "<?php echo str_repeat('0123456789abcdef', 4 << 16);");
+  auto connection = server.connect();
+  // The first request of a connection may be run by the worker that accepted it; the kept
+  // connection's next one goes through the I/O thread, which also answers GET_VALUES.
+  CHECK(connection.request(params_for(small), {}, true).body == "first");
+  connection.send_request(params_for(big), {}, true);
+  std::this_thread::sleep_for(300ms);  // the worker is in the middle of its 4 MiB write by now
+  connection.send_raw(
+      fcgi::record(fcgi::get_values, 0, fcgi::encode_pairs({{"FCGI_MPXS_CONNS", ""}})));
+  // The I/O thread answers it while the worker still waits for the socket: the answer has to
+  // wait for the record being written, and comes before END_REQUEST.
+  std::this_thread::sleep_for(300ms);
+  std::string body;
+  bool answered = false;
+  for (int i = 0; i < 200; ++i) {  // at most 64 STDOUT records, the answer and END_REQUEST
+    const auto record = connection.read_record();
+    if (record.type == fcgi::get_values_result) {
+      answered = true;
+      CHECK(record.content == fcgi::encode_pairs({{"FCGI_MPXS_CONNS", "0"}}));
+    } else if (record.type == fcgi::stdout_) {
+      body += record.content;
+    } else if (record.type == fcgi::end_request) {
+      break;
+    }
+  }
+  CHECK(answered);
+  const std::size_t headers_end = body.find("\r\n\r\n");
+  REQUIRE(headers_end != std::string::npos);
+  std::string expected;
+  for (int i = 0; i < 4 << 16; ++i) expected += "0123456789abcdef";
+  CHECK(body.substr(headers_end + 4) == expected);
 }

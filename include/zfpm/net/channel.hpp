@@ -21,7 +21,8 @@ class Channel final : public fcgi::ResponseChannel {
   Channel(std::shared_ptr<Connection> connection, Outbox& outbox, asio::any_io_executor executor);
   ~Channel() override;
 
-  bool send(std::string_view records) override;
+  using fcgi::ResponseChannel::send;
+  bool send(std::span<const std::string_view> pieces) override;
   void finish(std::string_view records, bool keep_conn) override;
   bool aborted() const override { return aborted_.load(std::memory_order_acquire); }
 

@@ -5,6 +5,8 @@
 // queued, and sent when the socket becomes writable: by the worker itself while its script runs
 // (drain_until_empty), by the I/O thread for a response's last records. Records stay in order:
 // a writer sends directly only when nothing is queued, and every send happens under one mutex.
+// A worker whose script is still running does not queue at all (write_through): it sends from its
+// own memory as the socket drains, and other writers queue behind it meanwhile.
 //
 // Thread-safe. The fd belongs to the connection's asio socket; close() is called before the
 // socket closes it, so no thread ever sends on a closed (or reused) descriptor.
@@ -13,6 +15,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -56,12 +59,22 @@ class Outbox {
   DrainResult drain_until_empty(const std::atomic<bool>& stop,
                                 std::chrono::steady_clock::duration stall_limit);
 
+  // Worker, mid-response: sends the pieces in order, straight from the caller's memory, waiting
+  // as the socket drains (nothing is copied); what was queued before goes first. Meanwhile other
+  // writers queue behind it and the I/O thread's drain sends nothing, so no record is cut into;
+  // what they queued is sent afterwards. Results as drain_until_empty.
+  DrainResult write_through(std::span<const std::string_view> pieces, const std::atomic<bool>& stop,
+                            std::chrono::steady_clock::duration stall_limit);
+
   // No more sends; drops the queue. Before the descriptor closes.
   void close();
 
  private:
   // Sends from data as far as the socket takes it; false on a socket error.
   bool send_some(std::string_view data, std::size_t& sent);
+  // The same for pieces, from pieces[piece] at offset on; both move past what was sent.
+  bool send_pieces(std::span<const std::string_view> pieces, std::size_t& piece,
+                   std::size_t& offset, std::size_t& sent);
 
   static constexpr int kStopPollMs = 50;
 
@@ -69,6 +82,7 @@ class Outbox {
   int fd_;
   bool closed_ = false;
   bool failed_ = false;
+  bool through_ = false;  // write_through is sending: the others queue
   std::deque<std::string> queue_;
   std::size_t front_offset_ = 0;  // bytes of queue_.front() already sent
   std::size_t pending_ = 0;

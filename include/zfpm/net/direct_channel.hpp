@@ -30,14 +30,15 @@ class DirectChannel final : public fcgi::ResponseChannel {
   // A request dropped without finish(): its connection is closed.
   ~DirectChannel() override;
 
-  bool send(std::string_view records) override;
+  using fcgi::ResponseChannel::send;
+  bool send(std::span<const std::string_view> pieces) override;
   void finish(std::string_view records, bool keep_conn) override;
   bool aborted() const override { return aborted_.load(std::memory_order_acquire); }
 
  private:
-  // Writes all of records, waiting while the socket is full (up to client_timeout without
+  // Writes all of the pieces, waiting while the socket is full (up to client_timeout without
   // progress); false, and aborted, when the client is gone or does not read.
-  bool write_all(std::string_view records);
+  bool write_all(std::span<const std::string_view> pieces);
   // Before each send, a look at what the client sent meanwhile (one non-blocking peek): true,
   // and aborted, after an FCGI_ABORT_REQUEST (taken off the socket) or when the client closed.
   bool client_left();

@@ -1,12 +1,12 @@
 // OutputSink: PHP's writes become as few STDOUT/STDERR records as the protocol allows, never an
 // empty one (which would end the stream), each padded to 8 bytes.
+#include "zfpm/fcgi/output_sink.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "zfpm/fcgi/output_sink.hpp"
 
 using namespace zfpm::fcgi;
 
@@ -14,8 +14,10 @@ namespace {
 
 class Capture final : public ResponseChannel {
  public:
-  bool send(std::string_view records) override {
-    bytes += records;
+  using ResponseChannel::send;
+  bool send(std::span<const std::string_view> pieces) override {
+    for (auto piece : pieces) bytes += piece;
+    ++sends;
     return true;
   }
   void finish(std::string_view records, bool) override {
@@ -24,6 +26,7 @@ class Capture final : public ResponseChannel {
   }
   bool aborted() const override { return false; }
   std::string bytes;
+  int sends = 0;
   bool finished = false;
 };
 
@@ -98,4 +101,35 @@ TEST_CASE("big writes fill records up to 65528 bytes and the stream arrives whol
     stdout_bytes += record.content;
   }
   CHECK(stdout_bytes == expected);
+}
+
+TEST_CASE("a write of 32 KiB or more goes out at once as whole records, after what was buffered") {
+  auto channel = std::make_shared<Capture>();
+  OutputSink sink;
+  sink.begin(channel, 1, false);
+  std::string big(200000, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i * 7 % 26);
+  CHECK(sink.write_stdout("head "));
+  CHECK(channel->sends == 0);  // small writes stay buffered
+  CHECK(sink.write_stdout(big));
+  CHECK(channel->sends == 1);  // the buffered bytes and the big write, in one send
+  CHECK(sink.write_stderr("note"));
+  CHECK(sink.write_stdout(" tail"));
+  sink.end(0);
+  const auto records = records_of(channel->bytes);
+  // "head ", then 200000 bytes as 65528 + 65528 + 65528 + 3416, then STDERR, STDOUT, END.
+  REQUIRE(records.size() == 8);
+  CHECK(records[0].content == "head ");
+  std::string middle;
+  for (int i = 1; i <= 4; ++i) {
+    CHECK(records[i].type == 6);
+    middle += records[i].content;
+  }
+  CHECK(records[1].content.size() == 65528);
+  CHECK(records[4].content.size() == 3416);
+  CHECK(middle == big);
+  CHECK(records[5].type == 7);
+  CHECK(records[5].content == "note");
+  CHECK(records[6].content == " tail");
+  CHECK(records[7].type == 3);  // END_REQUEST
 }
