@@ -28,6 +28,14 @@ void read_form_data() {
   }
   // As read_post: never past CONTENT_LENGTH, whatever came on STDIN.
   const std::size_t n = std::min(static_cast<std::size_t>(length), memory->size());
+  // The copy counts against memory_limit, where PHP's temp stream keeps 16 KiB: a body that
+  // would take more than a quarter of what the script has left goes through PHP's reader.
+  const zend_long limit = PG(memory_limit);
+  const auto left = static_cast<zend_long>(limit - static_cast<zend_long>(zend_memory_usage(0)));
+  if (limit > 0 && static_cast<zend_long>(n) > left / 4) {
+    sapi_read_standard_form_data();
+    return;
+  }
   zend_string* data = zend_string_init(memory->data(), n, 0);
   SG(request_info).request_body = php_stream_memory_open(TEMP_STREAM_DEFAULT, data);
   zend_string_release(data);

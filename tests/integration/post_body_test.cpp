@@ -98,3 +98,21 @@ TEST_CASE(
   CHECK(response.err.find("POST Content-Length of 5005 bytes exceeds the limit of 1024 bytes") !=
         std::string::npos);
 }
+
+TEST_CASE("a body large against memory_limit goes through PHP's reader, which keeps 16 KiB") {
+  TempDir tmp;
+  ZfpmServer server({.workers = 1,
+                     .extra_args = {"-d", "upload_tmp_dir=" + tmp.path(), "-d", "memory_limit=8M",
+                                    "--body-memory-size", "4M"}});
+  INFO("zfpm log:\n", server.process.log());
+  auto script = server.script("form.php", form_php);
+  // A quarter of what the script has left (8 MiB less what PHP uses) is about 1.9 MiB.
+  for (const auto& [size, files] :
+       {std::pair{std::size_t{1000000}, "0"}, std::pair{std::size_t{3000000}, "1"}}) {
+    CAPTURE(size);
+    const std::string body(size, 'j');
+    auto response = post(server, script, "application/json", body, body.size());
+    const std::string length = std::to_string(size);
+    CHECK(response.body == "0 0 " + length + " " + length + " " + files);
+  }
+}
