@@ -74,24 +74,26 @@ void Admission::job_done() {
   run(grants, resume);
 }
 
-bool Admission::try_pull(bool queued) {
+Admission::Pull Admission::try_pull(bool queued) {
   std::vector<std::function<void()>> grants;
   bool resume = false;
+  Pull answer = Pull::Take;
   {
     std::lock_guard lock(mutex_);
-    if (open_ >= max_connections_) return false;
+    if (open_ >= max_connections_) return Pull::Full;
     if (kept_for_listener_ > 0) {
       // The listen queue's turn (pump): the worker's slot serves it, and the one kept for it
       // goes to whoever waits next.
       --kept_for_listener_;
       pump(grants, resume);
+      answer = Pull::Turn;
     } else if (queued || !waiters_.empty()) {
-      return false;
+      return Pull::Wait;
     }
     ++open_;
   }
   run(grants, resume);
-  return true;
+  return answer;
 }
 
 void Admission::listener_waiting() {

@@ -1,33 +1,17 @@
 #include "zfpm/net/connection_outbox.hpp"
 
-#include <limits.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <algorithm>
 #include <cerrno>
 
 namespace zfpm::net {
 
 bool Outbox::send_some(std::string_view data, std::size_t& sent) {
-  sent = 0;
-  while (sent < data.size()) {
-    // MSG_DONTWAIT: the descriptor's own mode is asio's business; MSG_NOSIGNAL: a reset peer is
-    // an error code, not SIGPIPE.
-    const ssize_t n =
-        ::send(fd_, data.data() + sent, data.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return true;
-    } else {
-      return false;
-    }
-  }
-  return true;
+  std::size_t piece = 0;
+  std::size_t offset = 0;
+  return send_pieces(std::span(&data, 1), piece, offset, sent);
 }
 
 bool Outbox::send_pieces(std::span<const std::string_view> pieces, std::size_t& piece,
@@ -48,6 +32,8 @@ bool Outbox::send_pieces(std::span<const std::string_view> pieces, std::size_t& 
     msghdr message{};
     message.msg_iov = iov;
     message.msg_iovlen = static_cast<std::size_t>(count);
+    // MSG_DONTWAIT: the descriptor's own mode is asio's business; MSG_NOSIGNAL: a reset peer is
+    // an error code, not SIGPIPE.
     const ssize_t n = ::sendmsg(fd_, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
@@ -65,10 +51,6 @@ bool Outbox::send_pieces(std::span<const std::string_view> pieces, std::size_t& 
         ++piece;
         offset = 0;
       }
-    }
-    while (piece < pieces.size() && pieces[piece].size() == offset) {
-      ++piece;
-      offset = 0;
     }
   }
   return true;

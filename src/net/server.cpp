@@ -33,9 +33,7 @@ Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings sett
     pool.set_intake({
         .pull = [this](pool::Job& job, bool all_busy,
                        bool queued) { return pull(job, all_busy, queued); },
-        .lead = [this](pool::Job& job, int wake_fd, std::chrono::milliseconds timeout) {
-          return lead(job, wake_fd, timeout);
-        },
+        .lead = [this](pool::Job& job, int wake_fd) { return lead(job, wake_fd); },
     });
     admission_.set_on_room([this] { pool_.poke(); });
   } else {

@@ -35,10 +35,9 @@ bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
   std::shared_lock lock(pull_mutex_, std::try_to_lock);  // held exclusively: stopping
   if (!lock.owns_lock()) return false;
   for (const auto& [listen_fd, protocol] : pull_sockets_) {
-    if (!admission_.try_pull(queued)) {
-      if (queued || admission_.waiting() > 0) probe_listen_queue();
-      return false;
-    }
+    const auto may = admission_.try_pull(queued);
+    if (may == Admission::Pull::Wait) probe_listen_queue();
+    if (may == Admission::Pull::Wait || may == Admission::Pull::Full) return false;
     sockaddr_storage peer{};
     const int fd = accept_client(listen_fd, peer);
     if (fd < 0) {
@@ -53,7 +52,7 @@ bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
     if (all_busy) note_refusal(Admission::Refusal::Busy);
     // Taking turns with waiting requests: more clients may wait behind this one, so the listen
     // queue keeps its turns until an accept finds it empty (without waiting for a probe).
-    if (queued || admission_.waiting() > 0) admission_.listener_waiting();
+    if (may == Admission::Pull::Turn) admission_.listener_waiting();
     return take(PulledClient{fd, protocol, peer_name(peer), client_ip(peer)}, job, false);
   }
   return false;
@@ -74,8 +73,7 @@ void Server::probe_listen_queue() {
   if (::poll(fds.data(), fds.size(), 0) > 0) admission_.listener_waiting();
 }
 
-pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
-                                          std::chrono::milliseconds timeout) {
+pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd) {
   using Result = pool::WorkerPool::LeadResult;
   thread_local std::vector<pollfd> fds;
   fds.clear();
@@ -87,8 +85,7 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
   fds.push_back({wake_fd, POLLIN, 0});
   int ready;
   do {
-    ready = ::poll(fds.data(), fds.size(),
-                   timeout.count() < 0 ? -1 : static_cast<int>(timeout.count()));
+    ready = ::poll(fds.data(), fds.size(), -1);
   } while (ready < 0 && errno == EINTR);
   if (fds.back().revents & POLLIN) {
     std::uint64_t count;

@@ -284,7 +284,7 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
   leader_ = &waiter;
   lock.unlock();
   Job taken;
-  const LeadResult result = intake_.lead(taken, wake_fd_, std::chrono::milliseconds(-1));
+  const LeadResult result = intake_.lead(taken, wake_fd_);
   lock.lock();
   leader_ = nullptr;
   if (result == LeadResult::Refused) lead_refused_ = true;

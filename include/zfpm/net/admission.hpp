@@ -46,11 +46,17 @@ class Admission {
   // A worker finished a request (or a granted slot was not used).
   void job_done();
   // A worker about to accept a connection itself, keeping its slot for that connection's first
-  // request. True when the listen queue's turn has come (a slot is kept for it: that slot then
-  // goes to the requests that wait), or when nothing waits: no keep-alive request for a slot and,
-  // `queued` false, no job for a worker. Never past max_connections. The connection then counts
-  // as open; close(false) when it goes (or was not there).
-  bool try_pull(bool queued);
+  // request. It may (Take, Turn) when nothing waits, neither a keep-alive request for a slot nor,
+  // `queued` false, a job for a worker; or when the listen queue's turn has come (a slot is kept
+  // for it: that slot then goes to the requests that wait). Never past max_connections. The
+  // connection then counts as open; close(false) when it goes (or was not there).
+  enum class Pull {
+    Take,  // nothing waits
+    Turn,  // requests wait, and this is the listen queue's turn
+    Wait,  // requests wait, and it is theirs
+    Full,  // max_connections are open
+  };
+  Pull try_pull(bool queued);
   // Someone waits in the listen queue while requests wait too (a worker looked, since it may not
   // take them): the next free slots alternate between the two, as after a refused try_open.
   void listener_waiting();

@@ -56,7 +56,7 @@ class Server {
   bool pull(pool::Job& job, bool all_busy, bool queued);
   // On the leading idle worker (pool::WorkerPool::Intake::lead): waits for a client, accepts it
   // and takes its request as pull() does.
-  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd, std::chrono::milliseconds timeout);
+  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd);
   // The worker's request on a pulled client ended (DirectChannel): the connection closes, or
   // (`keep`) goes to the I/O thread for its next requests.
   void end_pulled(PulledClient client, bool keep);

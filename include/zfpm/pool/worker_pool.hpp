@@ -67,7 +67,7 @@ class WorkerPool {
   // threads when the front end hands them a job). Set before start().
   enum class LeadResult {
     Got,      // `job` is set and holds a flow-control slot
-    Woken,    // the wake descriptor was readable, the time ran out, or the client was not kept
+    Woken,    // the wake descriptor was readable, or the client was not kept
     Refused,  // a client waits but may not be taken now: stop leading until poke()
   };
   struct Intake {
@@ -76,9 +76,8 @@ class WorkerPool {
     // pool (or a leader was refused), so only a client whose turn it is may be taken.
     std::function<bool(Job& job, bool all_busy, bool queued)> pull;
     // One idle worker at a time, the leader, waits here instead of on its condition: for a
-    // client on the listening sockets, up to `timeout` (negative: no limit; the pool passes
-    // that), or until `wake_fd` is readable (it reads it).
-    std::function<LeadResult(Job& job, int wake_fd, std::chrono::milliseconds timeout)> lead;
+    // client on the listening sockets, or until `wake_fd` is readable (it reads it).
+    std::function<LeadResult(Job& job, int wake_fd)> lead;
   };
   void set_intake(Intake intake);
   // The front end has room again after a Refused lead, or stopped accepting: an idle worker

@@ -10,6 +10,7 @@
 
 using zfpm::net::Admission;
 using Refusal = Admission::Refusal;
+using Pull = Admission::Pull;
 
 TEST_CASE("accepting stops once new connections could fill every slot, and resumes on room") {
   Admission admission(3, 100);
@@ -110,18 +111,18 @@ TEST_CASE("a granted slot that is not used is given to the next waiter") {
 
 TEST_CASE("a worker pulls its next client with its own slot, unless requests wait or it is full") {
   Admission admission(2, 3);
-  CHECK(admission.try_request([] {}));  // a worker runs a request
-  CHECK(admission.try_pull(false));     // ...and takes its next client itself, slot and all
+  CHECK(admission.try_request([] {}));             // a worker runs a request
+  CHECK(admission.try_pull(false) == Pull::Take);  // ...and takes its next client itself
   CHECK(admission.open_connections() == 1);
   CHECK(admission.try_request([] {}));
   std::vector<std::string> granted;
   CHECK_FALSE(admission.try_request([&] { granted.push_back("waiting"); }));
-  CHECK_FALSE(admission.try_pull(false));  // a keep-alive request waits: it goes first
+  CHECK(admission.try_pull(false) == Pull::Wait);  // a keep-alive request waits: it goes first
   admission.job_done();
   CHECK(granted == std::vector<std::string>{"waiting"});
-  CHECK(admission.try_pull(false));
-  CHECK(admission.try_pull(false));
-  CHECK_FALSE(admission.try_pull(false));  // max connections (3) are open
+  CHECK(admission.try_pull(false) == Pull::Take);
+  CHECK(admission.try_pull(false) == Pull::Take);
+  CHECK(admission.try_pull(false) == Pull::Full);  // max connections (3) are open
   admission.close(false);
   CHECK(admission.open_connections() == 2);
 }
@@ -134,19 +135,20 @@ TEST_CASE("while requests wait, a listen queue someone looked at gets every othe
   CHECK_FALSE(admission.try_request([&] { granted.push_back("a"); }));
   CHECK_FALSE(admission.try_request([&] { granted.push_back("b"); }));
   CHECK_FALSE(admission.try_request([&] { granted.push_back("c"); }));
-  CHECK_FALSE(admission.try_pull(false));  // requests wait: the worker may not take a client
-  CHECK_FALSE(admission.try_pull(true));   // nor while jobs wait in the pool
-  admission.listener_waiting();            // ...but it saw one in the listen queue
-  admission.job_done();                    // a request first,
+  CHECK(admission.try_pull(false) ==
+        Pull::Wait);                              // requests wait: the worker may not take a client
+  CHECK(admission.try_pull(true) == Pull::Wait);  // nor while jobs wait in the pool
+  admission.listener_waiting();                   // ...but it saw one in the listen queue
+  admission.job_done();                           // a request first,
   CHECK(granted == std::vector<std::string>{"a"});
   admission.job_done();  // then a slot kept for the listen queue,
   CHECK(granted == std::vector<std::string>{"a"});
   // which the next finishing worker uses for that client, jobs queued or not, giving its kept
   // slot to the next request.
-  CHECK(admission.try_pull(true));
+  CHECK(admission.try_pull(true) == Pull::Turn);
   CHECK(granted == std::vector<std::string>{"a", "b"});
   CHECK(admission.open_connections() == 1);
-  CHECK_FALSE(admission.try_pull(true));  // that turn is used
+  CHECK(admission.try_pull(true) == Pull::Wait);  // that turn is used
   admission.job_done();
   CHECK(granted == std::vector<std::string>{"a", "b", "c"});
 }
@@ -158,19 +160,19 @@ TEST_CASE(
   admission.set_on_room([&] { ++resumed; });
   CHECK(admission.try_request([] {}));  // both slots carry jobs: one running, one queued
   CHECK(admission.try_request([] {}));
-  CHECK_FALSE(admission.try_pull(true));  // the finishing worker may not take a client yet
-  admission.listener_waiting();           // ...but saw one waiting
-  admission.job_done();                   // its slot is kept for that client,
+  CHECK(admission.try_pull(true) == Pull::Wait);  // the finishing worker may not take one yet
+  admission.listener_waiting();                   // ...but saw one waiting
+  admission.job_done();                           // its slot is kept for that client,
   CHECK(resumed == 1);
-  CHECK_FALSE(admission.try_request([] {}));  // not given to the next keep-alive request,
-  CHECK(admission.try_pull(true));            // and the next finishing worker takes the client
+  CHECK_FALSE(admission.try_request([] {}));      // not given to the next keep-alive request,
+  CHECK(admission.try_pull(true) == Pull::Turn);  // and the next finishing worker takes it
   CHECK(admission.open_connections() == 1);
 }
 
 TEST_CASE("a pulled client handed to the I/O thread reserves a slot of its own") {
   Admission admission(2, 100);
   CHECK(admission.try_request([] {}));
-  CHECK(admission.try_pull(false));
+  CHECK(admission.try_pull(false) == Pull::Take);
   admission.reserve();   // its request was still arriving
   admission.job_done();  // the worker is free: one slot carries the reservation
   CHECK(admission.try_open() == Refusal::None);
