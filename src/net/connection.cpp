@@ -335,7 +335,7 @@ void Connection::complete_request(bool keep_conn, Clock::time_point at) {
   request_running_ = false;
   parser_.request_finished();
   last_activity_ = at;  // the idle clock starts now, not at the request's last byte
-  if (!keep_conn) close_after_writes_ = true;
+  if (!keep_conn || outbox_.failed()) close_after_writes_ = true;
   if (!closed_ && !writing_ && close_after_writes_) close();
   update_deadline();
 }

@@ -142,19 +142,20 @@ Outbox::DrainResult Outbox::drain_until_empty(const std::atomic<bool>& stop,
 Outbox::DrainResult Outbox::write_through(std::span<const std::string_view> pieces,
                                           const std::atomic<bool>& stop,
                                           std::chrono::steady_clock::duration stall_limit) {
-  if (const auto before = drain_until_empty(stop, stall_limit); before != DrainResult::Drained) {
-    return before;
-  }
   std::size_t piece = 0;
   std::size_t offset = 0;
+  std::size_t total = 0;
   auto progress = std::chrono::steady_clock::now();
   DrainResult result = DrainResult::Drained;
   for (;;) {
     std::size_t sent = 0;
+    bool queued = false;
     {
       std::lock_guard lock(mutex_);
       if (closed_ || failed_) {
         result = DrainResult::Stopped;
+      } else if (!through_ && !queue_.empty()) {
+        queued = true;  // what was queued before goes first, even if it came after a drain
       } else if (!send_pieces(pieces, piece, offset, sent)) {
         failed_ = true;
         result = DrainResult::Stopped;
@@ -162,6 +163,14 @@ Outbox::DrainResult Outbox::write_through(std::span<const std::string_view> piec
         through_ = true;  // the rest waits for the socket: nobody else may send meanwhile
       }
     }
+    if (queued) {
+      if (const auto before = drain_until_empty(stop, stall_limit);
+          before != DrainResult::Drained) {
+        return before;  // none of the pieces was sent
+      }
+      continue;
+    }
+    total += sent;
     if (result != DrainResult::Drained || piece == pieces.size()) break;
     if (stop.load(std::memory_order_acquire)) {
       result = DrainResult::Stopped;
@@ -180,9 +189,26 @@ Outbox::DrainResult Outbox::write_through(std::span<const std::string_view> piec
   {
     std::lock_guard lock(mutex_);
     through_ = false;
+    if (result != DrainResult::Drained && total > 0) {
+      // A record cut off part-way: whatever followed it would be read as its rest, so nothing
+      // more goes out on this connection (it is closed, not kept).
+      failed_ = true;
+      queue_.clear();
+      front_offset_ = 0;
+      pending_ = 0;
+    }
   }
   if (result != DrainResult::Drained) return result;
-  return drain_until_empty(stop, stall_limit);  // what others queued meanwhile
+  // What others queued while this worker held the socket was left to it (drain() sent nothing
+  // meanwhile), and nobody else will send it: it goes out whatever `stop` says, unless the
+  // client reads nothing for stall_limit.
+  static const std::atomic<bool> never{false};
+  return drain_until_empty(never, stall_limit);
+}
+
+bool Outbox::failed() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
 }
 
 void Outbox::close() {

@@ -17,6 +17,7 @@ namespace {
 struct Record {
   unsigned type;
   std::string content;
+  std::size_t size;  // on the wire: header, content and padding
 };
 
 // Splits raw server bytes into records; a truncated tail is left out.
@@ -28,7 +29,7 @@ std::vector<Record> records(std::string_view bytes) {
     std::size_t length = (byte(4) << 8) | byte(5);
     std::size_t total = 8 + length + byte(6);
     if (bytes.size() - pos < total) break;
-    out.push_back({byte(1), std::string(bytes.substr(pos + 8, length))});
+    out.push_back({byte(1), std::string(bytes.substr(pos + 8, length)), total});
     pos += total;
   }
   return out;
@@ -115,4 +116,30 @@ TEST_CASE("a client closing after a few KB of a 16 MiB response leaves the serve
   }
   CHECK(read_file(server.docroot.file("aborted.txt")) == "1");
   CHECK(server.get(server.script("echo.php", "<?php echo 'ok';")).body == "ok");
+}
+
+TEST_CASE("ABORT_REQUEST in the middle of a large write on a kept connection closes it") {
+  // A Unix socket, so that the 4 MiB response fills it and the worker waits mid-record.
+  ZfpmServer server({.workers = 1, .listen = {"unix"}});
+  INFO("zfpm log:\n", server.process.log());
+  auto small = server.script("small.php", "<?php echo 'first';");
+  auto big = server.script("big.php", "<?php echo str_repeat('0123456789abcdef', 4 << 16);");
+  auto connection = server.connect();
+  // The kept connection's second request runs through the I/O thread, which reads the abort.
+  CHECK(connection.request(params_for(small), {}, true).body == "first");
+  connection.send_request(params_for(big), {}, true);
+  std::this_thread::sleep_for(300ms);  // the worker is in the middle of its write by now
+  connection.send_raw(fcgi::record(fcgi::abort_request, 2, ""));
+  std::this_thread::sleep_for(300ms);
+  // The record being written was cut: whatever came after it would be read as its rest, so the
+  // connection ends there instead of being kept with an END_REQUEST after a torn record.
+  auto answer = connection.read_until_close(5s);
+  CHECK(answer.closed());
+  std::size_t whole = 0;
+  for (const auto& record : records(answer.bytes)) {
+    CHECK(record.type == fcgi::stdout_);
+    whole += record.size;
+  }
+  CHECK(whole < answer.bytes.size());  // the stream stops inside a record
+  CHECK(server.get(small).body == "first");
 }

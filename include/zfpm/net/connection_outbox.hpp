@@ -51,6 +51,9 @@ class Outbox {
   // Bytes queued and not yet sent.
   std::size_t pending() const;
 
+  // The socket failed, or a record went out cut: the connection cannot be kept.
+  bool failed() const;
+
   // Worker, mid-response: sends the queue as the socket becomes writable, until it is empty
   // (Drained), or `stop` is set or the socket fails or the outbox closes (Stopped), or nothing
   // could be sent for `stall_limit` (Stalled: the client does not read). `stop` is looked at
@@ -62,7 +65,9 @@ class Outbox {
   // Worker, mid-response: sends the pieces in order, straight from the caller's memory, waiting
   // as the socket drains (nothing is copied); what was queued before goes first. Meanwhile other
   // writers queue behind it and the I/O thread's drain sends nothing, so no record is cut into;
-  // what they queued is sent afterwards. Results as drain_until_empty.
+  // what they queued is sent afterwards, by this call. Results as drain_until_empty; when it
+  // stops after part of the pieces went out, the outbox fails (failed()): a cut record can have
+  // nothing after it.
   DrainResult write_through(std::span<const std::string_view> pieces, const std::atomic<bool>& stop,
                             std::chrono::steady_clock::duration stall_limit);
 
