@@ -85,7 +85,7 @@ TEST_CASE("what others write while a worker holds the socket goes out after the 
   CHECK(got == own + "other");
 }
 
-TEST_CASE("a stop in the middle of a worker's write fails the outbox: nothing follows a cut record") {
+TEST_CASE("a stop in the middle of a worker's write fails the outbox: nothing may follow") {
   SocketPair pair;
   Outbox outbox(pair.writer);
   const std::string own(300000, 'w');
