@@ -104,17 +104,9 @@ TEST_CASE(
 }
 
 TEST_CASE("a GET_VALUES answered while a large response waits for the reader stays whole") {
-  // A Unix socket: a few hundred KiB fill it (loopback TCP would take the whole 4 MiB at once).
   ZfpmServer server({.workers = 1, .listen = {"unix"}});
   INFO("zfpm log:\n", server.process.log());
-  auto small = server.script("small.php", "<?php echo 'first';");
-  auto big = server.script("big.php", "<?php echo str_repeat('0123456789abcdef', 4 << 16);");
-  auto connection = server.connect();
-  // The first request of a connection may be run by the worker that accepted it; the kept
-  // connection's next one goes through the I/O thread, which also answers GET_VALUES.
-  CHECK(connection.request(params_for(small), {}, true).body == "first");
-  connection.send_request(params_for(big), {}, true);
-  std::this_thread::sleep_for(300ms);  // the worker is in the middle of its 4 MiB write by now
+  auto connection = server.start_large_write();
   connection.send_raw(
       fcgi::record(fcgi::get_values, 0, fcgi::encode_pairs({{"FCGI_MPXS_CONNS", ""}})));
   // The I/O thread answers it while the worker still waits for the socket: the answer has to
@@ -136,7 +128,5 @@ TEST_CASE("a GET_VALUES answered while a large response waits for the reader sta
   CHECK(answered);
   const std::size_t headers_end = body.find("\r\n\r\n");
   REQUIRE(headers_end != std::string::npos);
-  std::string expected;
-  for (int i = 0; i < 4 << 16; ++i) expected += "0123456789abcdef";
-  CHECK(body.substr(headers_end + 4) == expected);
+  CHECK(body.substr(headers_end + 4) == ZfpmServer::large_write_body());
 }

@@ -73,4 +73,22 @@ Response ZfpmServer::get(std::string_view script_filename, std::string_view quer
   return connection.request(params_for(script_filename, {.query = std::string(query)}));
 }
 
+FcgiConnection ZfpmServer::start_large_write() const {
+  const auto small = script("small.php", "<?php echo 'first';");
+  const auto big = script("big.php", "<?php echo str_repeat('0123456789abcdef', 4 << 16);");
+  auto connection = connect();
+  // The first request of a connection may be run by the worker that accepted it.
+  const auto first = connection.request(params_for(small), {}, true);
+  if (first.body != "first") throw TestError("the first request answered '" + first.body + "'");
+  connection.send_request(params_for(big), {}, true);
+  std::this_thread::sleep_for(300ms);  // the worker is in the middle of its write by now
+  return connection;
+}
+
+std::string ZfpmServer::large_write_body() {
+  std::string body;
+  for (int i = 0; i < 4 << 16; ++i) body += "0123456789abcdef";
+  return body;
+}
+
 }  // namespace zfpm::test

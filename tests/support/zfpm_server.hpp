@@ -56,6 +56,14 @@ class ZfpmServer {
   // One request on a fresh connection, with the params nginx would send.
   Response get(std::string_view script_filename, std::string_view query = {}) const;
 
+  // A kept connection whose worker is in the middle of a large write: a first request that
+  // answers "first", then one whose response is large_write_body() (4 MiB) and fills the socket
+  // (start the server with .listen = {"unix"}: loopback TCP takes 4 MiB at once). Being the
+  // connection's second request, it runs through the I/O thread, which reads what the client
+  // sends next; its request id is 2. Returns 300 ms after sending it.
+  FcgiConnection start_large_write() const;
+  static std::string large_write_body();
+
   // The php-fpm.conf written for global_config/pool_config ("" when started with --listen).
   std::string config_file;
   TempDir docroot;  // declared before process: the server stops before its files go

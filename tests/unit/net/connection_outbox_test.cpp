@@ -48,6 +48,24 @@ struct SocketPair {
   }
 };
 
+// A worker sending `size` bytes of 'w' with write_through, on a thread of its own.
+struct Worker {
+  std::string own;
+  std::string_view pieces[1];
+  std::atomic<bool> stop{false};
+  Outbox::DrainResult result{};
+  std::thread thread;
+
+  Worker(Outbox& outbox, std::size_t size)
+      : own(size, 'w'), pieces{own}, thread([this, &outbox] {
+          result = outbox.write_through(pieces, stop, 10s);
+        }) {}
+  ~Worker() {
+    if (thread.joinable()) thread.join();
+  }
+  void join() { thread.join(); }
+};
+
 }  // namespace
 
 TEST_CASE("bytes queued before a worker's write go out whole before the worker's own") {
@@ -72,35 +90,27 @@ TEST_CASE("bytes queued before a worker's write go out whole before the worker's
 TEST_CASE("what others write while a worker holds the socket goes out after the worker's bytes") {
   SocketPair pair;
   Outbox outbox(pair.writer);
-  const std::string own(300000, 'w');
-  const std::string_view pieces[] = {own};
-  std::atomic<bool> stop{false};
-  Outbox::DrainResult result{};
-  std::thread worker([&] { result = outbox.write_through(pieces, stop, 10s); });
+  Worker worker(outbox, 300000);
   std::this_thread::sleep_for(100ms);  // the worker waits on the full socket
   CHECK(outbox.write("other") == Outbox::Result::Queued);
-  const std::string got = pair.read(own.size() + 5);
+  const std::string got = pair.read(worker.own.size() + 5);
   worker.join();
-  CHECK(result == Outbox::DrainResult::Drained);
-  CHECK(got == own + "other");
+  CHECK(worker.result == Outbox::DrainResult::Drained);
+  CHECK(got == worker.own + "other");
 }
 
 TEST_CASE("a stop in the middle of a worker's write fails the outbox: nothing may follow") {
   SocketPair pair;
   Outbox outbox(pair.writer);
-  const std::string own(300000, 'w');
-  const std::string_view pieces[] = {own};
-  std::atomic<bool> stop{false};
-  Outbox::DrainResult result{};
-  std::thread worker([&] { result = outbox.write_through(pieces, stop, 10s); });
+  Worker worker(outbox, 300000);
   std::this_thread::sleep_for(100ms);  // part of it is out, the rest waits on the socket
-  stop.store(true);
+  worker.stop.store(true);
   worker.join();
-  CHECK(result == Outbox::DrainResult::Stopped);
+  CHECK(worker.result == Outbox::DrainResult::Stopped);
   CHECK(outbox.failed());
   CHECK(outbox.write("END_REQUEST") == Outbox::Result::Failed);
-  const std::string got = pair.read(own.size());
-  CHECK(got.size() < own.size());
+  const std::string got = pair.read(worker.own.size());
+  CHECK(got.size() < worker.own.size());
   CHECK(got.find_first_not_of('w') == std::string::npos);
 }
 
