@@ -21,7 +21,7 @@ Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings sett
                  settings_.max_connections),
       shared_{pool, admission_, settings_.connection,
               temp_file_spool_factory(body_spool_directory(settings_.connection.body_spool_dir))},
-      workers_accept_(pool.mode() == pool::PmMode::Static),
+      workers_accept_(pool.mode() != pool::PmMode::Ondemand),
       pool_(pool) {
   if (settings_.listen.allowed_clients) {
     std::vector<std::string> errors;
@@ -33,7 +33,8 @@ Server::Server(asio::io_context& io, pool::WorkerPool& pool, ServerSettings sett
     pool.set_intake({
         .pull = [this](pool::Job& job, bool all_busy,
                        bool queued) { return pull(job, all_busy, queued); },
-        .lead = [this](pool::Job& job, int wake_fd) { return lead(job, wake_fd); },
+        .lead = [this](pool::Job& job, int wake_fd,
+                       std::chrono::milliseconds timeout) { return lead(job, wake_fd, timeout); },
     });
     admission_.set_on_room([this] { pool_.poke(); });
   } else {

@@ -73,7 +73,8 @@ void Server::probe_listen_queue() {
   if (::poll(fds.data(), fds.size(), 0) > 0) admission_.listener_waiting();
 }
 
-pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd) {
+pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
+                                          std::chrono::milliseconds timeout) {
   using Result = pool::WorkerPool::LeadResult;
   thread_local std::vector<pollfd> fds;
   fds.clear();
@@ -85,7 +86,7 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd) {
   fds.push_back({wake_fd, POLLIN, 0});
   int ready;
   do {
-    ready = ::poll(fds.data(), fds.size(), -1);
+    ready = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));  // < 0: no limit
   } while (ready < 0 && errno == EINTR);
   if (fds.back().revents & POLLIN) {
     std::uint64_t count;

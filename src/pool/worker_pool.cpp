@@ -35,9 +35,8 @@ WorkerPool::~WorkerPool() {
 
 void WorkerPool::set_intake(Intake intake) {
   intake_ = std::move(intake);
-  // Dynamic and ondemand start and retire threads as jobs are handed over and time passes
-  // idle; a leader would do neither.
-  if (settings_.mode != PmMode::Static) intake_ = {};
+  // Ondemand has no thread at all while idle, so none could lead: its front end accepts.
+  if (settings_.mode == PmMode::Ondemand) intake_ = {};
   if (intake_.lead && wake_fd_ < 0) wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) intake_.lead = nullptr;  // followers only: the front end accepts for them
 }
@@ -148,18 +147,18 @@ void WorkerPool::maintain_locked() {
   if (now - spawn_window_ < kMaintenanceTick) return;
   spawn_window_ = now;
   spawned_in_window_ = 0;
-  // Surplus idle threads leave; the least recently used go first.
+  // Surplus idle threads leave; the least recently used go first. The leader stays (there is
+  // always another: max_spare_servers is at least 1), so the listen queue is never unwatched.
   std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
                             ? idle_waiters_.size() - settings_.max_spare_servers
                             : 0;
-  for (std::size_t i = 0; i < surplus; ++i) {
-    Waiter* waiter = idle_waiters_[i];
+  std::erase_if(idle_waiters_, [&](Waiter* waiter) {
+    if (surplus == 0 || waiter == leader_) return false;
+    --surplus;
     waiter->retire = true;
     waiter->wake.notify_one();
-    if (waiter == leader_) nudge_leader();
-  }
-  idle_waiters_.erase(idle_waiters_.begin(),
-                      idle_waiters_.begin() + static_cast<std::ptrdiff_t>(surplus));
+    return true;
+  });
   std::size_t idle = idle_waiters_.size();
   while (idle < settings_.min_spare_servers && spawned_in_window_ < settings_.max_spawn_rate &&
          running_ < settings_.workers && spawn_locked()) {
@@ -185,19 +184,11 @@ bool WorkerPool::submit(Job job) {
       woken->job = std::move(job);
       woken->has_job = true;
       wake_leader = woken == leader_;
+      // The leader was the last idle worker: with dynamic, another takes the lead.
+      if (wake_leader) grow_locked();
     } else {
       queue_.push_back(std::move(job));
-      // Nobody idle: another thread, if the mode starts them on demand (dynamic: at most
-      // max_spawn_rate a second).
-      const auto now = std::chrono::steady_clock::now();
-      if (now - rate_window_ >= kMaintenanceTick) {
-        rate_window_ = now;
-        spawned_in_window_ = 0;
-      }
-      if (settings_.mode != PmMode::Static && running_ < settings_.workers &&
-          (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate)) {
-        spawn_locked();
-      }
+      grow_locked();  // nobody idle
     }
   }
   if (wake_leader) {
@@ -207,6 +198,18 @@ bool WorkerPool::submit(Job job) {
   }
   for (auto handle : finished) pthread_join(handle, nullptr);  // they have left already
   return true;
+}
+
+void WorkerPool::grow_locked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - rate_window_ >= kMaintenanceTick) {
+    rate_window_ = now;
+    spawned_in_window_ = 0;
+  }
+  if (settings_.mode != PmMode::Static && running_ < settings_.workers &&
+      (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate)) {
+    spawn_locked();
+  }
 }
 
 bool WorkerPool::next(Job& job) {
@@ -240,6 +243,10 @@ bool WorkerPool::next(Job& job) {
   while (!waiter.has_job && !waiter.retire && !stopping_) {
     if (intake_.lead && !leader_ && !lead_refused_) {
       if (lead_locked(lock, waiter, job)) return true;
+      // dynamic: the leader wakes once a tick, as the other idle threads do, for maintenance.
+      if (settings_.mode == PmMode::Dynamic && !waiter.has_job && !waiter.retire) {
+        maintain_locked();
+      }
       continue;
     }
     switch (settings_.mode) {
@@ -272,7 +279,8 @@ bool WorkerPool::next(Job& job) {
 
 bool WorkerPool::may_pull(bool& all_busy, bool& queued) {
   std::lock_guard lock(mutex_);
-  all_busy = idle_waiters_.empty();
+  // Every thread the pool may have is busy (dynamic: as many as pm.max_children).
+  all_busy = idle_waiters_.empty() && running_ >= settings_.workers;
   // Jobs already handed to the pool come first, unless the front end says a waiting client's
   // turn has come (Intake::pull decides); while a worker leads, it takes the waiting clients (no
   // accept() that finds nobody); a stopping pool and a worker that is to leave take nothing new.
@@ -284,7 +292,10 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
   leader_ = &waiter;
   lock.unlock();
   Job taken;
-  const LeadResult result = intake_.lead(taken, wake_fd_);
+  const auto timeout = settings_.mode == PmMode::Dynamic
+                           ? std::chrono::duration_cast<std::chrono::milliseconds>(kMaintenanceTick)
+                           : std::chrono::milliseconds(-1);
+  const LeadResult result = intake_.lead(taken, wake_fd_, timeout);
   lock.lock();
   leader_ = nullptr;
   if (result == LeadResult::Refused) lead_refused_ = true;
@@ -295,8 +306,11 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
     waiter.has_job = false;
     queue_.push_front(std::move(waiter.job));
   }
-  // The lead goes to the most recently idle worker.
+  // The lead goes to the most recently idle worker; with dynamic, to a new one when none is idle
+  // (at most max_spawn_rate a second, up to pm.max_children): new clients wait in the listen
+  // queue, where no request is handed over to start a thread.
   Waiter* next_leader = idle_waiters_.empty() ? nullptr : idle_waiters_.back();
+  if (!next_leader) grow_locked();
   lock.unlock();
   if (next_leader) next_leader->wake.notify_one();
   job = std::move(taken);

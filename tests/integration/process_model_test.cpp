@@ -152,15 +152,18 @@ void check_graceful_stop(const std::string& pool_config, int clients) {
 }
 
 TEST_CASE("SIGQUIT finishes every request already accepted, then the master exits 0") {
-  SUBCASE("pm = dynamic: 2 run, 2 wait inside zfpm for a worker (the queue), all 4 accepted") {
-    check_graceful_stop("pm = dynamic\npm.start_servers = 2\npm.min_spare_servers = 1\n"
-                        "pm.max_spare_servers = 2\n",
-                        4);
+  SUBCASE("pm = ondemand: 2 run, 2 wait inside zfpm for a worker (the queue), all 4 accepted") {
+    check_graceful_stop("pm = ondemand\n", 4);
   }
   SUBCASE("pm = static: each worker accepted its client itself and runs its request") {
     // Clients beyond the free workers would still be in the kernel's backlog, reset when the
     // master exits, as with php-fpm.
     check_graceful_stop("\n", 2);
+  }
+  SUBCASE("pm = dynamic: the workers accepted their clients, one started for the second") {
+    check_graceful_stop("pm = dynamic\npm.start_servers = 1\npm.min_spare_servers = 1\n"
+                        "pm.max_spare_servers = 1\n",
+                        2);
   }
 }
 

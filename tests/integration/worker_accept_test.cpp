@@ -1,6 +1,6 @@
-// pm = static: workers accept their clients themselves (net/server.hpp, docs/protocol.md "Flow
-// control"); clients beyond the free workers wait in the kernel's backlog; a client that is slow
-// to send its request goes to the I/O thread and frees the worker.
+// pm = static and dynamic: workers accept their clients themselves (net/server.hpp,
+// docs/protocol.md "Flow control"); clients beyond the free workers wait in the kernel's backlog;
+// a client that is slow to send its request goes to the I/O thread and frees the worker.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -24,10 +24,9 @@ std::string request_bytes(const std::string& script, const std::string& query) {
   return out;
 }
 
-}  // namespace
-
-TEST_CASE("pm = static: six slow clients on two workers, zfpm holds only the two it serves") {
-  ZfpmServer server({.workers = 2});
+// Six slow clients on two workers at most: zfpm holds only the two it serves.
+void check_six_slow_clients(const std::string& pool_config) {
+  ZfpmServer server({.workers = 2, .pool_config = pool_config});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("slow.php", "<?php usleep(300000); echo 'done ', $_GET['i'];");
   REQUIRE(server.get(script, "i=warmup").body == "done warmup");
@@ -61,6 +60,19 @@ TEST_CASE("pm = static: six slow clients on two workers, zfpm holds only the two
   CHECK(max_fds >= fds_before + 2);
   CHECK(max_fds <= fds_before + 4);
   CHECK(server.process.wait_for_log("[pool www] server reached pm.max_children setting (2)", 1s));
+}
+
+}  // namespace
+
+TEST_CASE("pm = static: six slow clients on two workers, zfpm holds only the two it serves") {
+  check_six_slow_clients("\n");
+}
+
+TEST_CASE("pm = dynamic: the workers accept too, and the one leading starts the next leader") {
+  // One thread at start: it takes the first client and starts a second, which leads and takes
+  // the second client; pm.max_children is then reached and the others wait in the backlog.
+  check_six_slow_clients(
+      "pm = dynamic\npm.start_servers = 1\npm.min_spare_servers = 1\npm.max_spare_servers = 1\n");
 }
 
 TEST_CASE(

@@ -5,7 +5,7 @@
 //   - a request handed to the pool, until its worker is free again (job_done), and
 //   - a new connection, until its first request is ready (reserved): so accepting stops as soon
 //     as the connections already inside could fill every slot.
-// With pm = static the workers accept for themselves (net/server.hpp): an idle one through
+// With pm = static or dynamic the workers accept for themselves (net/server.hpp): an idle one via
 // try_open, one that just finished through try_pull, keeping its slot.
 // A keep-alive connection's next request takes a free slot, or waits in a FIFO. While requests
 // wait and new connections wait in the listen queue too, freed slots alternate between the two

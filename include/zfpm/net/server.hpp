@@ -1,10 +1,11 @@
 #pragma once
 // The front end: every listening socket, and a Connection for every accepted client. Accepting
 // follows the workers (net/admission.hpp): when every worker is busy, clients wait in the
-// kernel's listen backlog. With pm = static the workers accept for themselves, as php-fpm's
-// children do: an idle one waits on the listening sockets (lead), one that just finished takes
-// the next waiting client (pull), and each serves a client whose request came whole straight
-// (DirectChannel), so that no other thread is woken for it. Otherwise the I/O thread accepts.
+// kernel's listen backlog. With pm = static and dynamic the workers accept for themselves, as
+// php-fpm's children do: an idle one waits on the listening sockets (lead), one that just
+// finished takes the next waiting client (pull), and each serves a client whose request came
+// whole straight (DirectChannel), so that no other thread is woken for it. With pm = ondemand
+// (no thread while idle) the I/O thread accepts.
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
@@ -54,9 +55,9 @@ class Server {
   // queue's turn (Admission::try_pull), or the server stopped accepting. While requests wait, it
   // looks at the listen queue now and then (probe_listen_queue) so its clients get their turn.
   bool pull(pool::Job& job, bool all_busy, bool queued);
-  // On the leading idle worker (pool::WorkerPool::Intake::lead): waits for a client, accepts it
-  // and takes its request as pull() does.
-  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd);
+  // On the leading idle worker (pool::WorkerPool::Intake::lead): waits for a client (at most
+  // `timeout`, negative: no limit), accepts it and takes its request as pull() does.
+  pool::WorkerPool::LeadResult lead(pool::Job& job, int wake_fd, std::chrono::milliseconds timeout);
   // The worker's request on a pulled client ended (DirectChannel): the connection closes, or
   // (`keep`) goes to the I/O thread for its next requests.
   void end_pulled(PulledClient client, bool keep);
@@ -95,7 +96,7 @@ class Server {
   std::vector<std::pair<int, asio::generic::stream_protocol>> pull_sockets_;
   std::atomic<unsigned> pulled_{0};             // pulled requests running, for quiet()
   std::atomic<std::int64_t> next_probe_ns_{0};  // steady clock: probe_listen_queue's next look
-  // Workers accept (pm = static): the I/O thread never watches the listening sockets.
+  // Workers accept (pm = static, dynamic): the I/O thread never watches the listening sockets.
   bool workers_accept_ = false;
   pool::WorkerPool& pool_;
   // When each kind of refusal was last logged: a full server says so, but not per accept.

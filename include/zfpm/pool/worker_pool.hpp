@@ -63,8 +63,9 @@ class WorkerPool {
 
   // Workers that take their clients from the listen queue themselves, as php-fpm's children do
   // (leader/follower): a request then wakes no thread but the one that serves it. Provided by
-  // the front end; static mode only (set_intake ignores it otherwise: dynamic and ondemand start
-  // threads when the front end hands them a job). Set before start().
+  // the front end; static and dynamic (set_intake ignores it with ondemand, which has no idle
+  // thread to lead). With dynamic, a leader that takes the last idle place starts a thread to
+  // lead after it. Set before start().
   enum class LeadResult {
     Got,      // `job` is set and holds a flow-control slot
     Woken,    // the wake descriptor was readable, or the client was not kept
@@ -76,8 +77,9 @@ class WorkerPool {
     // pool (or a leader was refused), so only a client whose turn it is may be taken.
     std::function<bool(Job& job, bool all_busy, bool queued)> pull;
     // One idle worker at a time, the leader, waits here instead of on its condition: for a
-    // client on the listening sockets, or until `wake_fd` is readable (it reads it).
-    std::function<LeadResult(Job& job, int wake_fd)> lead;
+    // client on the listening sockets, or until `wake_fd` is readable (it reads it), or for
+    // `timeout` (negative: no limit; Woken when it passes).
+    std::function<LeadResult(Job& job, int wake_fd, std::chrono::milliseconds timeout)> lead;
   };
   void set_intake(Intake intake);
   // The front end has room again after a Refused lead, or stopped accepting: an idle worker
@@ -115,6 +117,9 @@ class WorkerPool {
   // dynamic: once a second at most, start threads while idle < min_spare, retire while idle >
   // max_spare (php-fpm's fpm_pctl_perform_idle_server_maintenance, per event here).
   void maintain_locked();
+  // Nobody is idle (or about to be): another thread, if the mode starts them on demand
+  // (dynamic: at most max_spawn_rate a second; never past pm.max_children).
+  void grow_locked();
 
   struct Thread {
     WorkerPool* pool;
@@ -147,20 +152,20 @@ class WorkerPool {
   WorkerBody body_;
   std::function<void()> on_job_done_;
   Intake intake_;
-  int wake_fd_ = -1;                // eventfd: wakes the leader out of Intake::lead
-  Waiter* leader_ = nullptr;         // the idle worker inside Intake::lead
-  bool lead_refused_ = false;       // until poke()
+  int wake_fd_ = -1;           // eventfd: wakes the leader out of Intake::lead
+  Waiter* leader_ = nullptr;   // the idle worker inside Intake::lead
+  bool lead_refused_ = false;  // until poke()
 
   std::mutex mutex_;
   std::condition_variable worker_left_;
-  std::deque<Job> queue_;       // jobs no idle worker could take at once, oldest first
+  std::deque<Job> queue_;              // jobs no idle worker could take at once, oldest first
   std::vector<Waiter*> idle_waiters_;  // most recently idle last
   std::vector<std::unique_ptr<Waiter>> waiters_;  // by id - 1
-  std::vector<bool> id_taken_;            // by id - 1
-  std::vector<pthread_t> finished_;       // left their body, not joined yet
+  std::vector<bool> id_taken_;                    // by id - 1
+  std::vector<pthread_t> finished_;               // left their body, not joined yet
   bool stopping_ = false;
-  unsigned running_ = 0;                  // threads inside thread_main
-  std::vector<unsigned> lost_;            // ids of stuck workers, replaced already
+  unsigned running_ = 0;                                  // threads inside thread_main
+  std::vector<unsigned> lost_;                            // ids of stuck workers, replaced already
   std::chrono::steady_clock::time_point spawn_window_{};  // the last maintenance tick
   std::chrono::steady_clock::time_point rate_window_{};   // the current second of spawning
   unsigned spawned_in_window_ = 0;
