@@ -114,8 +114,8 @@ void Admission::pump(std::vector<std::function<void()>>& grants, bool& resume) {
       listener_turn_ = false;
       resume = true;
       // The slot is kept for it: whoever accepts next (the resumed listener's try_open, or with
-      // pm = static or dynamic a finishing worker's try_pull, even while jobs wait for workers) takes it,
-      // rather than the next keep-alive request.
+      // pm = static or dynamic a finishing worker's try_pull, even while jobs wait for workers)
+      // takes it, rather than the next keep-alive request.
       ++kept_for_listener_;
       continue;
     }
