@@ -77,7 +77,9 @@ Listener::Listener(asio::io_context& io, int fd, int family, std::string name,
       name_(std::move(name)),
       unix_path_(std::move(unix_path)) {
   acceptor_.assign(protocol_, fd);
-  obs::note_listen_socket(fd);  // the status page's listen queue (TCP_INFO)
+  // The status page's listen queue (TCP_INFO). A Unix socket has none (0, as php-fpm shows):
+  // not asking saves a failing getsockopt each time every worker becomes busy.
+  if (family != AF_UNIX) obs::note_listen_socket(fd);
 }
 
 void Listener::start(Handlers handlers) {
