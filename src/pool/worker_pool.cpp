@@ -138,30 +138,28 @@ void WorkerPool::forget_locked(Waiter& waiter) {
   std::erase(idle_waiters_, &waiter);
 }
 
-void WorkerPool::maintain_locked() {
-  // Once a tick, from an idle thread's timer, as php-fpm's maintenance runs on its own timer
-  // (fpm_pctl_perform_idle_server_maintenance), never as a request is taken: a request that takes
-  // the last idle thread does not start another (a job that finds no idle thread does, in
-  // submit()).
+void WorkerPool::maintain_locked(const Waiter* keep) {
+  // Once a tick, as php-fpm's maintenance runs on its own timer
+  // (fpm_pctl_perform_idle_server_maintenance): from an idle thread's timer, and from a worker
+  // that finishes a request (may_pull), so that a pool whose threads are all busy still grows.
   const auto now = std::chrono::steady_clock::now();
-  if (now - spawn_window_ < kMaintenanceTick) return;
+  if (stopping_ || now - spawn_window_ < kMaintenanceTick) return;
   spawn_window_ = now;
-  spawned_in_window_ = 0;
-  // Surplus idle threads leave; the least recently used go first. The leader stays (there is
-  // always another: max_spare_servers is at least 1), so the listen queue is never unwatched.
+  // Surplus idle threads leave; the least recently used go first. The leader stays, and so
+  // does `keep` (the thread that has just led and leads again), so the listen queue is never
+  // left unwatched (max_spare_servers is at least 1).
   std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
                             ? idle_waiters_.size() - settings_.max_spare_servers
                             : 0;
   std::erase_if(idle_waiters_, [&](Waiter* waiter) {
-    if (surplus == 0 || waiter == leader_) return false;
+    if (surplus == 0 || waiter == leader_ || waiter == keep) return false;
     --surplus;
     waiter->retire = true;
     waiter->wake.notify_one();
     return true;
   });
   std::size_t idle = idle_waiters_.size();
-  while (idle < settings_.min_spare_servers && spawned_in_window_ < settings_.max_spawn_rate &&
-         running_ < settings_.workers && spawn_locked()) {
+  while (idle < settings_.min_spare_servers && may_spawn_locked() && spawn_locked()) {
     ++idle;  // it will be idle as soon as it runs
   }
 }
@@ -200,16 +198,25 @@ bool WorkerPool::submit(Job job) {
   return true;
 }
 
-void WorkerPool::grow_locked() {
+bool WorkerPool::may_spawn_locked() {
   const auto now = std::chrono::steady_clock::now();
   if (now - rate_window_ >= kMaintenanceTick) {
     rate_window_ = now;
     spawned_in_window_ = 0;
   }
-  if (settings_.mode != PmMode::Static && running_ < settings_.workers &&
-      (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate)) {
-    spawn_locked();
+  return !stopping_ && settings_.mode != PmMode::Static && running_ < settings_.workers &&
+         (settings_.mode == PmMode::Ondemand || spawned_in_window_ < settings_.max_spawn_rate);
+}
+
+void WorkerPool::grow_locked() {
+  if (may_spawn_locked()) spawn_locked();
+}
+
+WorkerPool::Waiter* WorkerPool::successor_locked() {
+  if (!intake_.lead || leader_ || lead_refused_ || stopping_ || idle_waiters_.empty()) {
+    return nullptr;
   }
+  return idle_waiters_.back();
 }
 
 bool WorkerPool::next(Job& job) {
@@ -241,11 +248,17 @@ bool WorkerPool::next(Job& job) {
   idle_waiters_.push_back(&waiter);
   const auto idle_since = std::chrono::steady_clock::now();
   while (!waiter.has_job && !waiter.retire && !stopping_) {
+    if (!queue_.empty()) {  // handed to a leader as it took a client (lead_locked)
+      waiter.job = std::move(queue_.front());
+      queue_.pop_front();
+      waiter.has_job = true;
+      break;
+    }
     if (intake_.lead && !leader_ && !lead_refused_) {
       if (lead_locked(lock, waiter, job)) return true;
       // dynamic: the leader wakes once a tick, as the other idle threads do, for maintenance.
       if (settings_.mode == PmMode::Dynamic && !waiter.has_job && !waiter.retire) {
-        maintain_locked();
+        maintain_locked(&waiter);
       }
       continue;
     }
@@ -255,7 +268,7 @@ bool WorkerPool::next(Job& job) {
         break;
       case PmMode::Dynamic:
         waiter.wake.wait_for(lock, kMaintenanceTick);
-        if (!waiter.has_job && !waiter.retire) maintain_locked();
+        if (!waiter.has_job && !waiter.retire) maintain_locked(nullptr);
         break;
       case PmMode::Ondemand:
         waiter.wake.wait_until(lock, idle_since + settings_.idle_timeout);
@@ -267,14 +280,20 @@ bool WorkerPool::next(Job& job) {
         break;
     }
   }
-  if (waiter.has_job) {
+  forget_locked(waiter);
+  const bool got = waiter.has_job;
+  if (got) {
     job = std::move(waiter.job);
     t_holding_job = true;
-    return true;
+  } else if (waiter.retire) {
+    t_retired = true;
   }
-  forget_locked(waiter);
-  if (waiter.retire) t_retired = true;
-  return false;
+  // This thread may have been woken to lead, or have led until the job came: another idle one
+  // leads in its place.
+  Waiter* successor = successor_locked();
+  lock.unlock();
+  if (successor) successor->wake.notify_one();
+  return got;
 }
 
 bool WorkerPool::may_pull(bool& all_busy, bool& queued) {
@@ -285,6 +304,7 @@ bool WorkerPool::may_pull(bool& all_busy, bool& queued) {
   // turn has come (Intake::pull decides); while a worker leads, it takes the waiting clients (no
   // accept() that finds nobody); a stopping pool and a worker that is to leave take nothing new.
   queued = !queue_.empty() || lead_refused_;
+  if (settings_.mode == PmMode::Dynamic) maintain_locked(nullptr);
   return !stopping_ && !leader_ && std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
 }
 

@@ -3,6 +3,7 @@
 // thread ids.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <future>
 #include <regex>
 #include <set>
@@ -96,6 +97,39 @@ TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_s
   // request's, which is busy while it counts).
   CHECK(wait_for_total(
             server, [](int t) { return t <= 3; }, 6s) <= 3);
+}
+
+TEST_CASE("pm = dynamic keeps growing to pm.max_children while every thread stays busy") {
+  // One thread started a second: a thread that takes a client with none idle starts the next
+  // at once only while the second's budget lasts; then nobody is ever idle (each thread takes
+  // the next client from the backlog as it finishes), and the once-a-second maintenance must
+  // still start threads, as php-fpm's master does.
+  ZfpmServer server({.workers = 4,
+                     .pool_config = "pm = dynamic\npm.start_servers = 1\n"
+                                    "pm.min_spare_servers = 1\npm.max_spare_servers = 1\n"
+                                    "pm.max_spawn_rate = 1\npm.status_path = /status\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto slow = server.script("sleep.php", sleep_php);
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0};
+  {
+    std::vector<std::jthread> clients;
+    for (int c = 0; c < 8; ++c) {
+      clients.emplace_back([&] {
+        for (int i = 0; i < 100 && !stop; ++i) {  // bounded: 100 naps of 200 ms
+          try {
+            if (server.get(slow, "ms=200").body != "slept") ++failed;
+          } catch (const std::exception&) {
+            ++failed;
+          }
+        }
+      });
+    }
+    CHECK(wait_for_total(
+              server, [](int t) { return t >= 4; }, 8s) == 4);
+    stop = true;
+  }
+  CHECK(failed == 0);
 }
 
 TEST_CASE("pm.max_requests recycles a worker thread without failing a request") {

@@ -110,16 +110,22 @@ class WorkerPool {
   unsigned id_offset() const { return settings_.id_offset; }
 
  private:
+  struct Waiter;  // below
   static void* thread_main(void* arg);
   // With the lock held: starts a thread with the lowest free id; false when none is free or
   // pthread_create fails (logged).
   bool spawn_locked();
   // dynamic: once a second at most, start threads while idle < min_spare, retire while idle >
-  // max_spare (php-fpm's fpm_pctl_perform_idle_server_maintenance, per event here).
-  void maintain_locked();
-  // Nobody is idle (or about to be): another thread, if the mode starts them on demand
-  // (dynamic: at most max_spawn_rate a second; never past pm.max_children).
+  // max_spare but never the leader or `keep` (php-fpm's fpm_pctl_perform_idle_server_maintenance,
+  // run by whichever worker comes by after the second has passed).
+  void maintain_locked(const Waiter* keep);
+  // Whether the mode starts threads on demand and may start one now (dynamic: at most
+  // max_spawn_rate a second; never past pm.max_children; not once stopping).
+  bool may_spawn_locked();
+  // Nobody is idle (or about to be): another thread, if may_spawn_locked().
   void grow_locked();
+  // Nobody leads: the idle worker to wake so that it does (null when none, or none may).
+  Waiter* successor_locked();
 
   struct Thread {
     WorkerPool* pool;
