@@ -145,12 +145,12 @@ void WorkerPool::maintain_locked(const Waiter* keep) {
   const auto now = std::chrono::steady_clock::now();
   if (stopping_ || now - spawn_window_ < kMaintenanceTick) return;
   spawn_window_ = now;
-  // Surplus idle threads leave; the least recently used go first. The leader stays, and so
-  // does `keep` (the thread that has just led and leads again), so the listen queue is never
-  // left unwatched (max_spare_servers is at least 1).
-  std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers
-                            ? idle_waiters_.size() - settings_.max_spare_servers
-                            : 0;
+  // Beyond max_spare_servers idle threads, one leaves per tick, as php-fpm stops one child per
+  // tick (fpm_pctl_kill_idle_child): a pool that shrinks slowly starts fewer threads again when
+  // the load comes back. The least recently used goes. The leader stays, and so does `keep` (the
+  // thread that has just led and leads again), so the listen queue is never left unwatched
+  // (max_spare_servers is at least 1).
+  std::size_t surplus = idle_waiters_.size() > settings_.max_spare_servers ? 1 : 0;
   std::erase_if(idle_waiters_, [&](Waiter* waiter) {
     if (surplus == 0 || waiter == leader_ || waiter == keep) return false;
     --surplus;

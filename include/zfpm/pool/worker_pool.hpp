@@ -38,7 +38,7 @@ class WorkerPool {
     PmMode mode = PmMode::Static;
     unsigned start_servers = 0;      // dynamic: threads at start
     unsigned min_spare_servers = 0;  // dynamic: fewer idle threads than this: start more
-    unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: retire some
+    unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: one leaves a second
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
     unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
@@ -115,7 +115,7 @@ class WorkerPool {
   // With the lock held: starts a thread with the lowest free id; false when none is free or
   // pthread_create fails (logged).
   bool spawn_locked();
-  // dynamic: once a second at most, start threads while idle < min_spare, retire while idle >
+  // dynamic: once a second at most, start threads while idle < min_spare, retire one while idle >
   // max_spare but never the leader or `keep` (php-fpm's fpm_pctl_perform_idle_server_maintenance,
   // run by whichever worker comes by after the second has passed).
   void maintain_locked(const Waiter* keep);
