@@ -158,10 +158,24 @@ void WorkerPool::maintain_locked(const Waiter* keep) {
     waiter->wake.notify_one();
     return true;
   });
-  std::size_t idle = idle_waiters_.size();
-  while (idle < settings_.min_spare_servers && may_spawn_locked() && spawn_locked()) {
-    ++idle;  // it will be idle as soon as it runs
+  const std::size_t idle = idle_waiters_.size();
+  if (idle >= settings_.min_spare_servers || running_ >= settings_.workers) {
+    idle_spawn_rate_ = 1;
+    return;
   }
+  // As php-fpm: the rate doubles each tick that still finds too few idle, and from 8 on says so.
+  if (idle_spawn_rate_ >= 8) {
+    spdlog::warn(
+        "[pool {}] seems busy (you may need to increase pm.start_servers, or "
+        "pm.min/max_spare_servers), spawning {} children, there are {} idle, and {} total children",
+        settings_.name, idle_spawn_rate_, idle, running_);
+  }
+  const std::size_t wanted =
+      std::min<std::size_t>(idle_spawn_rate_, settings_.min_spare_servers - idle);
+  for (std::size_t started = 0; started < wanted && may_spawn_locked() && spawn_locked();) {
+    ++started;
+  }
+  if (idle_spawn_rate_ < settings_.max_spawn_rate) idle_spawn_rate_ *= 2;
 }
 
 bool WorkerPool::submit(Job job) {

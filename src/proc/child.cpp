@@ -38,9 +38,11 @@ constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 enum class Stop { Now, Graceful };
 
 // pm.* as worker threads (docs/process-model.md).
-pool::WorkerPool::Settings pool_settings(const config::PoolConfig::Pm& pm, bool batch) {
+pool::WorkerPool::Settings pool_settings(const config::PoolConfig& config, bool batch) {
   auto count = [](int n) { return static_cast<unsigned>(std::max(n, 0)); };
+  const auto& pm = config.pm;
   pool::WorkerPool::Settings settings;
+  settings.name = config.name;
   settings.workers = count(pm.max_children);
   settings.stack_bytes = 8u << 20;
   settings.mode = pm.style == config::PmStyle::Dynamic    ? pool::PmMode::Dynamic
@@ -126,7 +128,7 @@ int run_child(const ChildSetup& setup) {
   signals.async_wait(on_signal);
   unblock_signals();
 
-  pool::WorkerPool workers(pool_settings(plan.config.pm, plan.server.batch_workers),
+  pool::WorkerPool workers(pool_settings(plan.config, plan.server.batch_workers),
                            [&workers](unsigned id) { php::serve(workers, id); });
   net::Server server(io, workers, plan.server);
   // "max children reached" counts what a process manager could not start: never for static

@@ -102,6 +102,30 @@ TEST_CASE("pm = dynamic starts start_servers, grows under load, shrinks to max_s
   CHECK(std::chrono::steady_clock::now() - idle_from >= 1500ms);
 }
 
+// `clients` keep-busy clients, each sending a 200 ms request after the last answer, until
+// `done` holds (checked every 100 ms, for 20 s at most); the number of failed requests.
+template <typename Done>
+int keep_busy(const ZfpmServer& server, const std::string& script, int clients, Done done) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failed{0};
+  std::vector<std::jthread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100 && !stop; ++i) {  // bounded: 100 naps of 200 ms
+        try {
+          if (server.get(script, "ms=200").body != "slept") ++failed;
+        } catch (const std::exception&) {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 200 && !done(); ++i) std::this_thread::sleep_for(100ms);
+  stop = true;
+  threads.clear();  // joins
+  return failed;
+}
+
 TEST_CASE("pm = dynamic keeps growing to pm.max_children while every thread stays busy") {
   // One thread started a second: a thread that takes a client with none idle starts the next
   // at once only while the second's budget lasts; then nobody is ever idle (each thread takes
@@ -113,26 +137,26 @@ TEST_CASE("pm = dynamic keeps growing to pm.max_children while every thread stay
                                     "pm.max_spawn_rate = 1\npm.status_path = /status\n"});
   INFO("zfpm log:\n", server.process.log());
   auto slow = server.script("sleep.php", sleep_php);
-  std::atomic<bool> stop{false};
-  std::atomic<int> failed{0};
-  {
-    std::vector<std::jthread> clients;
-    for (int c = 0; c < 8; ++c) {
-      clients.emplace_back([&] {
-        for (int i = 0; i < 100 && !stop; ++i) {  // bounded: 100 naps of 200 ms
-          try {
-            if (server.get(slow, "ms=200").body != "slept") ++failed;
-          } catch (const std::exception&) {
-            ++failed;
-          }
-        }
-      });
-    }
-    CHECK(wait_for_total(
-              server, [](int t) { return t >= 4; }, 8s) == 4);
-    stop = true;
-  }
-  CHECK(failed == 0);
+  int total = 0;
+  CHECK(keep_busy(server, slow, 8, [&] { return (total = total_processes(server)) >= 4; }) == 0);
+  CHECK(total == 4);
+}
+
+TEST_CASE("pm = dynamic that stays short of idle threads says it seems busy, as php-fpm") {
+  // Each second that finds none idle doubles what the maintenance starts (1, 2, 4, 8: php-fpm's
+  // idle_spawn_rate); at 8 it warns. Eight threads a second at most keep the pool short of 64.
+  ZfpmServer server({.workers = 64,
+                     .pool_config = "pm = dynamic\npm.start_servers = 1\n"
+                                    "pm.min_spare_servers = 1\npm.max_spare_servers = 1\n"
+                                    "pm.max_spawn_rate = 8\n"});
+  INFO("zfpm log:\n", server.process.log());
+  auto slow = server.script("sleep.php", sleep_php);
+  const std::string busy =
+      "WARNING: [pool www] seems busy (you may need to increase pm.start_servers, or "
+      "pm.min/max_spare_servers), spawning 8 children, there are 0 idle, and ";
+  auto warned = [&] { return server.process.log().find(busy) != std::string::npos; };
+  CHECK(keep_busy(server, slow, 64, warned) == 0);
+  CHECK(warned());
 }
 
 TEST_CASE("pm.max_requests recycles a worker thread without failing a request") {

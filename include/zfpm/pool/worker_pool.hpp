@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "zfpm/fcgi/output_sink.hpp"
@@ -42,6 +43,7 @@ class WorkerPool {
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
     unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
+    std::string name;        // the pool's name, for its log lines
     // Each thread runs under SCHED_BATCH: waking it never preempts the thread that woke it (the
     // I/O thread handing over requests, or the web server on the same cores), so the waker goes
     // on and hands over more; its share of the CPU is the same (docs/process-model.md).
@@ -115,9 +117,10 @@ class WorkerPool {
   // With the lock held: starts a thread with the lowest free id; false when none is free or
   // pthread_create fails (logged).
   bool spawn_locked();
-  // dynamic: once a second at most, start threads while idle < min_spare, retire one while idle >
-  // max_spare but never the leader or `keep` (php-fpm's fpm_pctl_perform_idle_server_maintenance,
-  // run by whichever worker comes by after the second has passed).
+  // dynamic: once a second at most, retire one idle thread while idle > max_spare (never the
+  // leader or `keep`), or start threads while idle < min_spare, 1, 2, 4... a tick up to
+  // max_spawn_rate (php-fpm's fpm_pctl_perform_idle_server_maintenance, run by whichever worker
+  // comes by after the second has passed).
   void maintain_locked(const Waiter* keep);
   // Whether the mode starts threads on demand and may start one now (dynamic: at most
   // max_spawn_rate a second; never past pm.max_children; not once stopping).
@@ -175,6 +178,7 @@ class WorkerPool {
   std::chrono::steady_clock::time_point spawn_window_{};  // the last maintenance tick
   std::chrono::steady_clock::time_point rate_window_{};   // the current second of spawning
   unsigned spawned_in_window_ = 0;
+  unsigned idle_spawn_rate_ = 1;  // threads maintenance starts at its next tick, doubling
 };
 
 }  // namespace zfpm::pool
