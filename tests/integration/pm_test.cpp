@@ -42,17 +42,21 @@ int wait_for_total(const ZfpmServer& server, Predicate predicate, std::chrono::s
   return total;
 }
 
+// sleep_php's answer after `ms`: "slept", or why there was none.
+std::string nap(const ZfpmServer& server, const std::string& script, int ms) {
+  try {
+    return server.get(script, "ms=" + std::to_string(ms)).body;
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 std::vector<std::future<std::string>> sleepers(const ZfpmServer& server, const std::string& script,
                                                int n, int ms) {
   std::vector<std::future<std::string>> requests;
   for (int i = 0; i < n; ++i) {
-    requests.push_back(std::async(std::launch::async, [&server, script, ms] {
-      try {
-        return server.get(script, "ms=" + std::to_string(ms)).body;
-      } catch (const std::exception& e) {
-        return std::string(e.what());
-      }
-    }));
+    requests.push_back(
+        std::async(std::launch::async, [&server, script, ms] { return nap(server, script, ms); }));
   }
   return requests;
 }
@@ -112,11 +116,7 @@ int keep_busy(const ZfpmServer& server, const std::string& script, int clients, 
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&] {
       for (int i = 0; i < 100 && !stop; ++i) {  // bounded: 100 naps of 200 ms
-        try {
-          if (server.get(script, "ms=200").body != "slept") ++failed;
-        } catch (const std::exception&) {
-          ++failed;
-        }
+        if (nap(server, script, 200) != "slept") ++failed;
       }
     });
   }
