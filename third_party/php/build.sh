@@ -2,9 +2,9 @@
 # Builds thread-safe (ZTS) libphp and the php CLI from Debian's php8.2 source package into a cache
 # prefix outside the work tree, and prints that prefix on its last line of stdout.
 #
-# The build is profile-guided: PHP is built once instrumented, runs the training in pgo/ (a web
-# site's requests through libphp.so, pgo/run.sh), and is built again with the profile it
-# recorded. ZFPM_PHP_PGO=0 builds once, without a profile (half the time).
+# ZFPM_PHP_PGO=1 makes the build profile-guided, for releases and benchmarks: PHP is built once
+# instrumented, runs the training in pgo/ (a web site's requests through libphp.so, pgo/run.sh),
+# and is built again with the profile it recorded (twice the time). By default it builds once.
 #
 # The prefix is keyed by the Debian package version, configure-flags, the compiler and linker
 # flags below, the patches in patches/ (applied in name order on top of Debian's) and the
@@ -23,7 +23,7 @@ flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/configure-flags")
 cflags="-g -O2 -fno-semantic-interposition"
 ldflags="-Wl,-Bsymbolic-functions"
 patches=$(find "$here/patches" -name '*.patch' 2>/dev/null | sort)
-pgo=${ZFPM_PHP_PGO:-1}
+pgo=${ZFPM_PHP_PGO:-0}
 # Counts the training never reached leave that code optimized as without a profile, not for size:
 # the training is one site, and applications run code it does not. With the sizes of memcpy and
 # memset known from the profile, GCC inlines them as `rep movsq`/`rep stosq` (its generic tuning
@@ -107,6 +107,9 @@ else
   make -j"$jobs" LDFLAGS="$ldflags" >&2
 fi
 make install >&2
+# PHP's two php.ini templates, as Debian keeps them in /usr/lib/php/8.2: an install of zfpm takes
+# the production one as its php.ini.
+cp php.ini-production php.ini-development "$prefix/lib/php/"
 mkdir -p "$prefix/etc/conf.d"
 touch "$marker"
 log "done: $prefix"
