@@ -1,7 +1,8 @@
 #pragma once
-// A pool's child process: one per pool, forked by the master (DESIGN.md "Processes"). It takes
-// the pool's identity, starts PHP with the pool's settings and its worker threads, accepts on
-// the sockets the master bound, and stops on the master's signals:
+// A pool's child process: one per pool, forked by the master. It takes the pool's identity,
+// starts PHP with the pool's settings and its worker threads, accepts on the sockets the master
+// bound, and stops on the master's signals (docs/internals.md, "Processes", gives the order of
+// its steps and why):
 //   SIGTERM, SIGINT  stop now: stop accepting, give running scripts a moment, exit;
 //   SIGQUIT          stop accepting, finish every request already accepted, exit;
 //   SIGUSR1          reopen the pool's access log.

@@ -1,7 +1,7 @@
 #pragma once
 // PHP worker threads. Each is a pthread with an explicit stack (PHP 8.2 has no C-stack guard, so
-// deep recursion needs room: reference/zts-sapi.md §3.3), created only after PHP's module startup,
-// and owns its own PHP context for its whole life. Jobs arrive through one bounded hand-off.
+// deep recursion needs room: docs/internals.md), created only after PHP's module startup, and
+// owns its own PHP context for its whole life. Jobs arrive through one bounded hand-off.
 #include <pthread.h>
 
 #include <chrono>
