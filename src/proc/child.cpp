@@ -16,6 +16,7 @@
 #include "credentials.hpp"
 #include "signals.hpp"
 #include "worker_output.hpp"
+#include "zfpm/cli/exit_code.hpp"
 #include "zfpm/net/server.hpp"
 #include "zfpm/obs/access_log.hpp"
 #include "zfpm/obs/log.hpp"
@@ -25,8 +26,8 @@
 namespace zfpm::proc {
 namespace {
 
-constexpr int kExitSoftware = 70;
-constexpr int kExitConfig = 78;
+using cli::ExitCode;
+using cli::to_int;
 
 // SIGTERM: how long running scripts get before the child exits without PHP's shutdown.
 constexpr auto kStopGrace = std::chrono::seconds(10);
@@ -95,10 +96,10 @@ int run_child(const ChildSetup& setup) {
   WorkerOutput output;  // catch_workers_output: stdout/stderr to the log, or to /dev/null
   output.start(plan.config);
   php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
-  if (!php::startup(runtime)) return kExitSoftware;
+  if (!php::startup(runtime)) return to_int(ExitCode::Software);
   if (!apply_process_settings(plan)) {
     php::shutdown();
-    return kExitConfig;
+    return to_int(ExitCode::Config);
   }
   // When the master dies, so does its child (set after the uid change, which clears it).
   const pid_t master = ::getppid();
@@ -154,7 +155,7 @@ int run_child(const ChildSetup& setup) {
       if (!target->adopt(fd, name)) {
         spdlog::error("[pool {}] cannot accept on inherited socket {} (fd {})", plan.config.name,
                       name, fd);
-        return kExitSoftware;
+        return to_int(ExitCode::Software);
       }
     }
   }
@@ -163,7 +164,7 @@ int run_child(const ChildSetup& setup) {
     workers.stop(kStopGrace);
     status_workers.stop(kStopGrace);
     php::shutdown();
-    return kExitSoftware;
+    return to_int(ExitCode::Software);
   }
   server.start();
   status_server.start();
@@ -190,7 +191,7 @@ int run_child(const ChildSetup& setup) {
     // A thread still inside PHP: module shutdown would free what it uses.
     spdlog::error("[pool {}] worker threads still busy after {} seconds; exiting without PHP shutdown",
                   plan.config.name, kStopGrace.count());
-    leave(kExitSoftware);
+    leave(to_int(ExitCode::Software));
   }
   io.stop();
   io_thread.join();

@@ -13,11 +13,11 @@
 #include <cstring>
 
 #include "system.hpp"
+#include "zfpm/cli/exit_code.hpp"
 
 namespace zfpm::proc {
 namespace {
 
-constexpr int kExitSoftware = 70;
 constexpr int kAckTimeoutMs = 10'000;
 
 }  // namespace
@@ -42,7 +42,7 @@ int daemonize() {
     if (ready == 0) {
       spdlog::error("the master process didn't send back its status (via the pipe to the calling process)");
     }
-    ::_exit(kExitSoftware);
+    ::_exit(cli::to_int(cli::ExitCode::Software));
   }
   ::close(pipe_fds[0]);
   ::setsid();

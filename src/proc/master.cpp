@@ -30,8 +30,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kExitSoftware = 70;
-constexpr int kExitConfig = 78;
+using cli::ExitCode;
+constexpr int kExitSoftware = cli::to_int(ExitCode::Software);
+constexpr int kExitConfig = cli::to_int(ExitCode::Config);
 
 // How long a stop waits for children before the next step of php-fpm's ladder
 // (SIGQUIT → SIGTERM → SIGKILL): process_control_timeout, or this when it is 0.
@@ -453,7 +454,7 @@ class Master {
     notify_systemd("RELOADING=1");
     // A configuration that does not load leaves the running one in place (php-fpm would exit).
     auto checked = make_plan(*plan_.options);
-    if (std::holds_alternative<int>(checked)) {
+    if (!checked) {
       spdlog::error("the configuration does not load; reload cancelled, still serving the old one");
       notify_systemd("READY=1");
       return;

@@ -15,8 +15,6 @@
 namespace zfpm::proc {
 namespace {
 
-constexpr int kExitConfig = 78;
-
 // Debian's php8.2-fpm reads this when started without -y (its PHP_SYSCONFDIR).
 constexpr const char* kDebianConfigFile = "/etc/php/8.2/fpm/php-fpm.conf";
 
@@ -34,9 +32,9 @@ spdlog::level::level_enum to_spdlog(config::Level level) {
   return spdlog::level::err;
 }
 
-int config_failure() {
+Unexpected<cli::ExitCode> config_failure() {
   spdlog::error("FPM initialization failed");
-  return kExitConfig;
+  return Unexpected(cli::ExitCode::Config);
 }
 
 bool is_directory(const std::string& path) {
@@ -135,7 +133,7 @@ std::string default_config_file(const cli::Options& options) {
   return kDebianConfigFile;
 }
 
-std::variant<Plan, int> make_plan(const cli::Options& options) {
+Expected<Plan, cli::ExitCode> make_plan(const cli::Options& options) {
   Plan plan;
   plan.options = &options;
   if (options.prefix && !is_directory(*options.prefix)) {
@@ -192,7 +190,7 @@ std::variant<Plan, int> make_plan(const cli::Options& options) {
     }
     spdlog::info("configuration file {} test is successful\n",
                  plan.config_file.empty() ? "(command line)" : plan.config_file);
-    return 0;
+    return Unexpected(cli::ExitCode::Ok);
   }
   return plan;
 }
