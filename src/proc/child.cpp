@@ -80,7 +80,7 @@ void drain(asio::io_context& io, net::Server& server, std::chrono::seconds bound
 
 }  // namespace
 
-int run_child(const ChildSetup& setup) {
+int run_child(ChildSetup& setup) {
   const PoolPlan& plan = *setup.pool;
   const auto& options = *setup.plan->options;
   // The master's handlers and mask are not ours; signals stay blocked until we listen for them.
@@ -169,10 +169,10 @@ int run_child(const ChildSetup& setup) {
   server.start();
   status_server.start();
   std::thread io_thread([&io] { io.run(); });
-  if (setup.ready_fd >= 0) {
+  if (setup.ready_fd) {
     char ready = 1;
-    (void)!::write(setup.ready_fd, &ready, 1);
-    ::close(setup.ready_fd);
+    (void)!::write(setup.ready_fd.get(), &ready, 1);
+    setup.ready_fd.reset();
   }
 
   const Stop how = stop.get_future().get();

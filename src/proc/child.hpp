@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "zfpm/proc/plan.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::proc {
 
@@ -20,12 +21,12 @@ struct ChildSetup {
   const PoolPlan* pool = nullptr;
   std::vector<std::pair<int, std::string>> sockets;  // this pool's listen fds and their names
   std::vector<std::pair<int, std::string>> status_sockets;  // pm.status_listen
-  int ready_fd = -1;  // one byte is written here once the child accepts
+  UniqueFd ready_fd;  // one byte is written here once the child accepts, then it is closed
 };
 
 // Runs in the forked child; its result is the child's exit code: 0 after a stop, 70 when PHP or
 // the pool cannot start, 78 when the process settings cannot be applied. (Where a worker thread
 // is stuck in PHP, the child _exits(70) at once instead.)
-int run_child(const ChildSetup& setup);
+int run_child(ChildSetup& setup);
 
 }  // namespace zfpm::proc

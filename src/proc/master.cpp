@@ -49,7 +49,7 @@ struct Child {
   std::size_t pool = 0;
   std::string pool_name;
   Clock::time_point started;
-  int ready_fd = -1;       // read end of the child's ready pipe, until it said so
+  UniqueFd ready_fd;       // read end of the child's ready pipe, until it said so
   bool old = false;        // from before a reload: asked to finish once the new ones are ready
   bool ready = false;      // it accepts connections
 };
@@ -88,7 +88,7 @@ class Master {
     auto adopted = take_inherited_children();
     if (plan_.daemonize && adopted.empty()) {
       daemon_fd_ = daemonize();
-      if (daemon_fd_ < 0) return fail(kExitSoftware);
+      if (!daemon_fd_) return fail(kExitSoftware);
       detach_stdio(*log_fd);
     }
     if (!apply_global_limits()) return fail(kExitConfig);
@@ -97,11 +97,11 @@ class Master {
     if (pid_file && !write_pid_file(*pid_file)) return fail(kExitConfig);
     block_master_signals();
     sigset_t signals = master_signals();
-    signal_fd_ = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    signal_fd_.reset(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
     spdlog::info("fpm is running, pid {}", ::getpid());
     for (const auto& child : adopted) {
       children_.push_back({child.pid, pool_index(child.pool_name), child.pool_name, child.started,
-                           -1, true, true});
+                           UniqueFd(), true, true});
     }
     pools_.assign(plan_.pools.size(), {});
     for (std::size_t i = 0; i < plan_.pools.size(); ++i) {
@@ -185,40 +185,36 @@ class Master {
   }
 
   bool spawn(std::size_t pool) {
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) {
+    UniqueFd ready_read, ready_write;
+    if (!make_pipe(ready_read, ready_write)) {
       spdlog::error("failed to create pipe: {}", std::strerror(errno));
       return false;
     }
     pid_t pid = ::fork();
     if (pid < 0) {
       spdlog::error("fork() failed: {}", std::strerror(errno));
-      ::close(ready[0]);
-      ::close(ready[1]);
       return false;
     }
     if (pid == 0) {
-      ::close(ready[0]);
-      ::close(signal_fd_);
-      ChildSetup setup{&plan_, &plan_.pools[pool], {}, {}, ready[1]};
+      ready_read.reset();
+      signal_fd_.reset();
+      ChildSetup setup{&plan_, &plan_.pools[pool], {}, {}, std::move(ready_write)};
       for (std::size_t i = 0; i < sockets_.size(); ++i) {
-        for (const auto& socket : sockets_[i]) {
-          if (i == pool) {
+        for (auto& socket : sockets_[i]) {
+          if (i == pool) {  // the child's net::Server adopts them
             (socket.status ? setup.status_sockets : setup.sockets)
-                .emplace_back(socket.fd, socket.name);
+                .emplace_back(socket.fd.release(), socket.name);
           } else {
-            ::close(socket.fd);
+            socket.fd.reset();
           }
         }
       }
-      for (const auto& child : children_) {
-        if (child.ready_fd >= 0) ::close(child.ready_fd);
-      }
+      for (auto& child : children_) child.ready_fd.reset();
       std::exit(run_child(setup));
     }
-    ::close(ready[1]);
+    ready_write.reset();
     const auto& name = plan_.pools[pool].config.name;
-    children_.push_back({pid, pool, name, Clock::now(), ready[0], false, false});
+    children_.push_back({pid, pool, name, Clock::now(), std::move(ready_read), false, false});
     // php-fpm logs the first children at DEBUG and restarts at NOTICE.
     spdlog::log(started_ ? spdlog::level::info : spdlog::level::debug, "[pool {}] child {} started",
                 name, pid);
@@ -228,9 +224,9 @@ class Master {
   int loop() {
     while (true) {
       if (state_ != State::Running && children_.empty()) return 0;
-      std::vector<pollfd> fds{{signal_fd_, POLLIN, 0}};
+      std::vector<pollfd> fds{{signal_fd_.get(), POLLIN, 0}};
       for (const auto& child : children_) {
-        if (child.ready_fd >= 0) fds.push_back({child.ready_fd, POLLIN, 0});
+        if (child.ready_fd) fds.push_back({child.ready_fd.get(), POLLIN, 0});
       }
       int timeout = next_timeout_ms();
       int n = ::poll(fds.data(), fds.size(), timeout);
@@ -243,7 +239,7 @@ class Master {
       }
       if (fds[0].revents & POLLIN) {
         signalfd_siginfo info{};
-        while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
+        while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
           if (auto code = on_signal(static_cast<int>(info.ssi_signo))) return *code;
         }
       }
@@ -269,9 +265,8 @@ class Master {
     char word = 0;
     ssize_t n = ::read(fd, &word, 1);
     for (auto& child : children_) {
-      if (child.ready_fd != fd) continue;
-      ::close(fd);
-      child.ready_fd = -1;
+      if (child.ready_fd.get() != fd) continue;
+      child.ready_fd.reset();
       // EOF without the word: the child died starting; reap() says how.
       child.ready = n == 1;
     }
@@ -298,7 +293,6 @@ class Master {
     notify_systemd("READY=1\nSTATUS=Ready to handle connections\nMAINPID=" +
                    std::to_string(::getpid()));
     daemon_ready(daemon_fd_, true);
-    daemon_fd_ = -1;
   }
 
   std::optional<int> on_signal(int signal) {
@@ -369,9 +363,9 @@ class Master {
       auto found = std::find_if(children_.begin(), children_.end(),
                                 [pid](const Child& c) { return c.pid == pid; });
       if (found == children_.end()) continue;
-      Child child = *found;
+      Child child = std::move(*found);
       children_.erase(found);
-      if (child.ready_fd >= 0) ::close(child.ready_fd);
+      child.ready_fd.reset();
       bool warn = false;
       std::string how = describe_exit(status, warn);
       const bool expected = child.old || state_ != State::Running;
@@ -393,7 +387,6 @@ class Master {
     if (failed_start_ && children_.empty()) {
       spdlog::error("FPM initialization failed");
       daemon_ready(daemon_fd_, false);
-      daemon_fd_ = -1;
       return failed_start_;
     }
     return std::nullopt;
@@ -478,12 +471,10 @@ class Master {
   }
 
   int shutdown(int code) {
-    for (auto& child : children_) {
-      if (child.ready_fd >= 0) ::close(child.ready_fd);
-    }
+    for (auto& child : children_) child.ready_fd.reset();
     close_sockets(sockets_);
     if (plan_.config.global.pid) remove_pid_file(*plan_.config.global.pid);
-    if (signal_fd_ >= 0) ::close(signal_fd_);
+    signal_fd_.reset();
     if (code == 0) spdlog::info("exiting, bye-bye!");
     return code;
   }
@@ -496,8 +487,8 @@ class Master {
   std::deque<Clock::time_point> faults_;
   State state_ = State::Running;
   std::optional<Clock::time_point> escalate_at_;
-  int signal_fd_ = -1;
-  int daemon_fd_ = -1;
+  UniqueFd signal_fd_;
+  UniqueFd daemon_fd_;
   bool started_ = false;  // every pool's first child said it is ready
   int failed_start_ = 0;
 };
