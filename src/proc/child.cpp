@@ -49,9 +49,7 @@ pool::WorkerPool::Settings pool_settings(const config::PoolConfig& config, bool 
   settings.name = config.name;
   settings.workers = count(pm.max_children);
   settings.stack_bytes = 8u << 20;
-  settings.mode = pm.style == config::PmStyle::Dynamic    ? pool::PmMode::Dynamic
-                  : pm.style == config::PmStyle::Ondemand ? pool::PmMode::Ondemand
-                                                          : pool::PmMode::Static;
+  settings.mode = pm.style.value_or(config::PmStyle::Static);
   settings.start_servers = count(pm.start_servers);
   settings.min_spare_servers = count(pm.min_spare_servers);
   settings.max_spare_servers = count(pm.max_spare_servers);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "zfpm/config/pool.hpp"
 #include "zfpm/fcgi/output_sink.hpp"
 #include "zfpm/fcgi/request.hpp"
 
@@ -28,8 +29,9 @@ struct Job {
 // false, then tear the context down. Provided by php/.
 using WorkerBody = std::function<void(unsigned worker_id)>;
 
-// php-fpm's process managers, as threads (pm = static | dynamic | ondemand).
-enum class PmMode { Static, Dynamic, Ondemand };
+// php-fpm's process managers, as threads (pm = static | dynamic | ondemand): the configuration's
+// own enum, one type from the pool file to the pool.
+using PmMode = config::PmStyle;
 
 class WorkerPool {
  public:
