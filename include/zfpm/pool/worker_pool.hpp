@@ -44,6 +44,9 @@ class WorkerPool {
     unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: one leaves a second
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
+    // dynamic: how often maintenance runs (php-fpm's, once a second), and the window of
+    // max_spawn_rate. Only tests change it (tests/unit/pool/worker_pool_test.cpp).
+    std::chrono::milliseconds maintenance_tick{1'000};
     unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
     std::string name;        // the pool's name, for its log lines
     // Each thread runs under SCHED_BATCH: waking it never preempts the thread that woke it (the
