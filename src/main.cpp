@@ -27,12 +27,12 @@ zfpm::php::RuntimeSettings php_settings(const zfpm::cli::Options& options) {
 int main(int argc, char** argv) {
   zfpm::obs::init_logging(spdlog::level::info);
   auto parsed = zfpm::cli::parse_options(std::span<const char* const>(argv, argc));
-  if (std::holds_alternative<zfpm::cli::UsageError>(parsed)) {
+  if (!parsed) {
     // php-fpm prints its usage, and only that, to stdout (bug78323.phpt).
     std::fputs(zfpm::cli::usage(argv[0]).c_str(), stdout);
     return zfpm::cli::to_int(zfpm::cli::ExitCode::Usage);
   }
-  const auto& options = std::get<zfpm::cli::Options>(parsed);
+  const auto& options = *parsed;
   if (options.help) {
     std::fputs(zfpm::cli::usage(argv[0]).c_str(), stdout);
     return 0;

@@ -85,20 +85,20 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
                                          : std::vector<std::string>{pool.listen.address};
   for (const auto& text : texts) {
     auto address = net::parse_listen_address(text);
-    if (auto* error = std::get_if<net::AddressError>(&address)) {
-      spdlog::error("{}", error->message);  // php-fpm's socket errors name no pool
+    if (!address) {
+      spdlog::error("{}", address.error().message);  // php-fpm's socket errors name no pool
       return false;
     }
-    pool_plan.addresses.push_back(std::get<net::ListenAddress>(address));
+    pool_plan.addresses.push_back(*address);
   }
   if (!quick && !apply_listen(pool, pool_plan.server.listen)) return false;
   if (pool.pm.status_listen && !pool.pm.status_listen->empty()) {
     auto address = net::parse_listen_address(*pool.pm.status_listen);
-    if (auto* error = std::get_if<net::AddressError>(&address)) {
-      spdlog::error("{}", error->message);
+    if (!address) {
+      spdlog::error("{}", address.error().message);
       return false;
     }
-    pool_plan.status_addresses.push_back(std::get<net::ListenAddress>(address));
+    pool_plan.status_addresses.push_back(*address);
     // php-fpm (fpm_worker_pool_shared_status_alloc): the status page is "/" when unset.
     if (!pool.pm.status_path) pool.pm.status_path = "/";
   }

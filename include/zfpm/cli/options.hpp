@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "zfpm/expected.hpp"
 #include "zfpm/net/settings.hpp"
 
 namespace zfpm::cli {
@@ -54,7 +55,7 @@ struct UsageError {
   std::string message;
 };
 
-std::variant<Options, UsageError> parse_options(std::span<const char* const> args);
+Expected<Options, UsageError> parse_options(std::span<const char* const> args);
 
 // php-fpm's usage text (with the program's base name), then zfpm's own options.
 std::string usage(std::string_view argv0);
