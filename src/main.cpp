@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "zfpm/cli/exit_code.hpp"
 #include "zfpm/cli/options.hpp"
 #include "zfpm/obs/log.hpp"
 #include "zfpm/php/runtime.hpp"
@@ -12,9 +13,6 @@
 #include "zfpm/proc/plan.hpp"
 
 namespace {
-
-// sysexits, as php-fpm uses them (fpm_main.c).
-constexpr int kExitUsage = 64;
 
 zfpm::php::RuntimeSettings php_settings(const zfpm::cli::Options& options) {
   return {.php_ini = options.php_ini,
@@ -29,12 +27,12 @@ zfpm::php::RuntimeSettings php_settings(const zfpm::cli::Options& options) {
 int main(int argc, char** argv) {
   zfpm::obs::init_logging(spdlog::level::info);
   auto parsed = zfpm::cli::parse_options(std::span<const char* const>(argv, argc));
-  if (std::holds_alternative<zfpm::cli::UsageError>(parsed)) {
+  if (!parsed) {
     // php-fpm prints its usage, and only that, to stdout (bug78323.phpt).
     std::fputs(zfpm::cli::usage(argv[0]).c_str(), stdout);
-    return kExitUsage;
+    return zfpm::cli::to_int(zfpm::cli::ExitCode::Usage);
   }
-  const auto& options = std::get<zfpm::cli::Options>(parsed);
+  const auto& options = *parsed;
   if (options.help) {
     std::fputs(zfpm::cli::usage(argv[0]).c_str(), stdout);
     return 0;
@@ -53,7 +51,7 @@ int main(int argc, char** argv) {
   if (options.log_level) spdlog::set_level(*options.log_level);
 
   auto plan = zfpm::proc::make_plan(options);
-  if (auto* code = std::get_if<int>(&plan)) return *code;
+  if (!plan) return zfpm::cli::to_int(plan.error());
   std::vector<std::string> args(argv, argv + argc);
-  return zfpm::proc::run_master(std::get<zfpm::proc::Plan>(plan), args);
+  return zfpm::proc::run_master(*plan, args);
 }

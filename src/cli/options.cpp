@@ -158,7 +158,7 @@ std::optional<Result> set_zfpm_option(Options& options, std::string_view name,
 
 }  // namespace
 
-std::variant<Options, UsageError> parse_options(std::span<const char* const> args) {
+Expected<Options, UsageError> parse_options(std::span<const char* const> args) {
   Options options;
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string_view arg = args[i];
@@ -178,29 +178,29 @@ std::variant<Options, UsageError> parse_options(std::span<const char* const> arg
         std::string_view value;
         if (flag->takes_value) {
           auto v = next_value();
-          if (!v) return UsageError{std::string(name) + " needs a value"};
+          if (!v) return Unexpected(UsageError{std::string(name) + " needs a value"});
           value = *v;
         } else if (inline_value) {
-          return UsageError{std::string(name) + " takes no value"};
+          return Unexpected(UsageError{std::string(name) + " takes no value"});
         }
-        if (auto error = set_flag(options, flag->letter, value)) return *error;
+        if (auto error = set_flag(options, flag->letter, value)) return Unexpected(*error);
         continue;
       }
       // Every zfpm option takes a value.
       auto v = next_value();
       auto handled = set_zfpm_option(options, name, v.value_or(""));
-      if (!handled) return UsageError{"unknown option '" + std::string(arg) + "'"};
-      if (!v) return UsageError{std::string(name) + " needs a value"};
-      if (*handled) return **handled;
+      if (!handled) return Unexpected(UsageError{"unknown option '" + std::string(arg) + "'"});
+      if (!v) return Unexpected(UsageError{std::string(name) + " needs a value"});
+      if (*handled) return Unexpected(**handled);
       continue;
     }
     if (arg.size() < 2 || arg[0] != '-') {
-      return UsageError{"unexpected argument '" + std::string(arg) + "'"};
+      return Unexpected(UsageError{"unexpected argument '" + std::string(arg) + "'"});
     }
     // Grouped short flags, as php_getopt reads them: "-tt", "-FOR", "-dfoo=bar", "-c /etc".
     for (std::size_t at = 1; at < arg.size(); ++at) {
       const Flag* flag = short_flag(arg[at]);
-      if (!flag) return UsageError{"unknown option '-" + std::string(1, arg[at]) + "'"};
+      if (!flag) return Unexpected(UsageError{"unknown option '-" + std::string(1, arg[at]) + "'"});
       std::string_view value;
       if (flag->takes_value) {
         if (at + 1 < arg.size()) {
@@ -208,18 +208,20 @@ std::variant<Options, UsageError> parse_options(std::span<const char* const> arg
         } else if (i + 1 < args.size()) {
           value = args[++i];
         } else {
-          return UsageError{"-" + std::string(1, flag->letter) + " needs a value"};
+          return Unexpected(UsageError{"-" + std::string(1, flag->letter) + " needs a value"});
         }
         at = arg.size();
       }
-      if (auto error = set_flag(options, flag->letter, value)) return *error;
+      if (auto error = set_flag(options, flag->letter, value)) return Unexpected(*error);
     }
   }
   if (!options.fpm_config.empty() && !options.listen.empty()) {
-    return UsageError{"--listen describes a pool of its own; with -y, listen is in the pool"};
+    return Unexpected(
+        UsageError{"--listen describes a pool of its own; with -y, listen is in the pool"});
   }
   if (options.server_listen_given && options.listen.empty()) {
-    return UsageError{"--listen-* options go with --listen; with -y, use the pool's listen.*"};
+    return Unexpected(
+        UsageError{"--listen-* options go with --listen; with -y, use the pool's listen.*"});
   }
   return options;
 }

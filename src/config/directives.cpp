@@ -125,172 +125,154 @@ Reason set_pm(std::optional<PmStyle>& field, std::string_view value) {
   return {};
 }
 
-// --- [global] ---------------------------------------------------------------------------------
+// --- string directives ------------------------------------------------------------------------
 
-struct GlobalDirective {
-  std::string_view name;
-  Reason (*set)(GlobalConfig&, std::string_view);
-};
-
-Reason global_string(std::string& field, std::string_view value) {
+// [global] has no pool to expand "$pool" to: php-fpm refuses it there.
+Reason set_string(const GlobalConfig&, std::string& field, std::string_view value) {
   if (value.find(kPoolToken) != std::string_view::npos) return kPoolUndefined;
   field = value;
   return {};
 }
 
-Reason global_string(std::optional<std::string>& field, std::string_view value) {
+Reason set_string(const GlobalConfig& global, std::optional<std::string>& field,
+                  std::string_view value) {
   std::string text;
-  if (auto reason = global_string(text, value)) return reason;
+  if (auto reason = set_string(global, text, value)) return reason;
   field = std::move(text);
   return {};
 }
 
-// Same order as fpm_conf.c ini_fpm_global_options.
-constexpr GlobalDirective kGlobalDirectives[] = {
-    {"pid", [](GlobalConfig& g, std::string_view v) { return global_string(g.pid, v); }},
-    {"error_log",
-     [](GlobalConfig& g, std::string_view v) { return global_string(g.error_log, v); }},
-    {"syslog.ident",
-     [](GlobalConfig& g, std::string_view v) { return global_string(g.syslog.ident, v); }},
-    {"syslog.facility",
-     [](GlobalConfig& g, std::string_view v) { return set_syslog_facility(g.syslog.facility, v); }},
-    {"log_buffering",
-     [](GlobalConfig& g, std::string_view v) { return set_bool(g.log_buffering, v); }},
-    {"log_level",
-     [](GlobalConfig& g, std::string_view v) { return set_log_level(g.log_level, v); }},
-    {"log_limit", [](GlobalConfig& g, std::string_view v) { return set_int(g.log_limit, v); }},
-    {"log_format", [](GlobalConfig& g, std::string_view v) { return set_log_format(g.log_json, v); }},
-    {"emergency_restart_threshold",
-     [](GlobalConfig& g, std::string_view v) { return set_int(g.emergency_restart_threshold, v); }},
-    {"emergency_restart_interval",
-     [](GlobalConfig& g, std::string_view v) { return set_time(g.emergency_restart_interval, v); }},
-    {"process_control_timeout",
-     [](GlobalConfig& g, std::string_view v) { return set_time(g.process_control_timeout, v); }},
-    {"process.max", [](GlobalConfig& g, std::string_view v) { return set_int(g.process.max, v); }},
-    {"process.priority",
-     [](GlobalConfig& g, std::string_view v) { return set_optional_int(g.process.priority, v); }},
-    {"daemonize", [](GlobalConfig& g, std::string_view v) { return set_bool(g.daemonize, v); }},
-    {"rlimit_files",
-     [](GlobalConfig& g, std::string_view v) { return set_int(g.rlimit_files, v); }},
-    {"rlimit_core",
-     [](GlobalConfig& g, std::string_view v) { return set_rlimit_core(g.rlimit_core, v); }},
-    {"events.mechanism",
-     [](GlobalConfig& g, std::string_view v) { return global_string(g.events.mechanism, v); }},
-};
-
-Reason set_systemd_interval(GlobalConfig& global, std::string_view value) {
-  std::chrono::seconds interval{0};
-  if (auto reason = set_time(interval, value)) return reason;
-  global.systemd_interval = interval;
-  return {};
-}
-
-// --- pools -----------------------------------------------------------------------------------
-
-struct PoolDirective {
-  std::string_view name;
-  Reason (*set)(PoolConfig&, std::string_view);
-};
-
 // fpm_conf_set_string: every string directive of a pool expands $pool.
-Reason pool_string(const PoolConfig& pool, std::string& field, std::string_view value) {
+Reason set_string(const PoolConfig& pool, std::string& field, std::string_view value) {
   field = expand_pool(value, pool.name);
   return {};
 }
 
-Reason pool_string(const PoolConfig& pool, std::optional<std::string>& field,
-                   std::string_view value) {
+Reason set_string(const PoolConfig& pool, std::optional<std::string>& field,
+                  std::string_view value) {
   field = expand_pool(value, pool.name);
   return {};
 }
 
-#define ZFPM_POOL_STRING(directive, member)                                                \
-  PoolDirective {                                                                          \
-    directive, [](PoolConfig& p, std::string_view v) { return pool_string(p, member, v); } \
+Reason set_optional_time(std::optional<std::chrono::seconds>& field, std::string_view value) {
+  std::chrono::seconds parsed{0};
+  if (auto reason = set_time(parsed, value)) return reason;
+  field = parsed;
+  return {};
+}
+
+// --- the tables -------------------------------------------------------------------------------
+
+// One shape for every row of both tables, as php-fpm's ini_fpm_global_options and
+// ini_fpm_pool_options (fpm_conf.c) or nginx's ngx_command_t: the directive's name as php-fpm
+// spells it, and the setter that stores its text `v` into the section `c`.
+template <typename Section>
+struct Directive {
+  std::string_view name;
+  Reason (*set)(Section& c, std::string_view v);
+};
+
+#define ZFPM_DIRECTIVE(directive, call)                                   \
+  {                                                                       \
+    directive, [](auto& c, std::string_view v) -> Reason { return call; } \
   }
-#define ZFPM_POOL(directive, call)                                    \
-  PoolDirective {                                                     \
-    directive, [](PoolConfig& p, std::string_view v) { return call; } \
-  }
+
+// Same order as fpm_conf.c ini_fpm_global_options.
+constexpr Directive<GlobalConfig> kGlobalDirectives[] = {
+    ZFPM_DIRECTIVE("pid", set_string(c, c.pid, v)),
+    ZFPM_DIRECTIVE("error_log", set_string(c, c.error_log, v)),
+    ZFPM_DIRECTIVE("syslog.ident", set_string(c, c.syslog.ident, v)),
+    ZFPM_DIRECTIVE("syslog.facility", set_syslog_facility(c.syslog.facility, v)),
+    ZFPM_DIRECTIVE("log_buffering", set_bool(c.log_buffering, v)),
+    ZFPM_DIRECTIVE("log_level", set_log_level(c.log_level, v)),
+    ZFPM_DIRECTIVE("log_limit", set_int(c.log_limit, v)),
+    ZFPM_DIRECTIVE("log_format", set_log_format(c.log_json, v)),
+    ZFPM_DIRECTIVE("emergency_restart_threshold", set_int(c.emergency_restart_threshold, v)),
+    ZFPM_DIRECTIVE("emergency_restart_interval", set_time(c.emergency_restart_interval, v)),
+    ZFPM_DIRECTIVE("process_control_timeout", set_time(c.process_control_timeout, v)),
+    ZFPM_DIRECTIVE("process.max", set_int(c.process.max, v)),
+    ZFPM_DIRECTIVE("process.priority", set_optional_int(c.process.priority, v)),
+    ZFPM_DIRECTIVE("daemonize", set_bool(c.daemonize, v)),
+    ZFPM_DIRECTIVE("rlimit_files", set_int(c.rlimit_files, v)),
+    ZFPM_DIRECTIVE("rlimit_core", set_rlimit_core(c.rlimit_core, v)),
+    ZFPM_DIRECTIVE("events.mechanism", set_string(c, c.events.mechanism, v)),
+    // php-fpm has it only when built with systemd, as Debian's is.
+    ZFPM_DIRECTIVE("systemd_interval", set_optional_time(c.systemd_interval, v)),
+};
 
 // Same order as fpm_conf.c ini_fpm_pool_options (Linux: no listen.setfib).
-const PoolDirective kPoolDirectives[] = {
-    ZFPM_POOL_STRING("prefix", p.prefix),
-    ZFPM_POOL_STRING("user", p.user),
-    ZFPM_POOL_STRING("group", p.group),
-    ZFPM_POOL_STRING("listen", p.listen.address),
-    ZFPM_POOL("listen.backlog", set_int(p.listen.backlog, v)),
-    ZFPM_POOL_STRING("listen.acl_users", p.listen.acl_users),
-    ZFPM_POOL_STRING("listen.acl_groups", p.listen.acl_groups),
-    ZFPM_POOL_STRING("listen.owner", p.listen.owner),
-    ZFPM_POOL_STRING("listen.group", p.listen.group),
-    ZFPM_POOL_STRING("listen.mode", p.listen.mode),
-    ZFPM_POOL_STRING("listen.allowed_clients", p.listen.allowed_clients),
-    ZFPM_POOL("process.priority", set_optional_int(p.process.priority, v)),
-    ZFPM_POOL("process.dumpable", set_bool(p.process.dumpable, v)),
-    ZFPM_POOL("pm", set_pm(p.pm.style, v)),
-    ZFPM_POOL("pm.max_children", set_int(p.pm.max_children, v)),
-    ZFPM_POOL("pm.start_servers", set_int(p.pm.start_servers, v)),
-    ZFPM_POOL("pm.min_spare_servers", set_int(p.pm.min_spare_servers, v)),
-    ZFPM_POOL("pm.max_spare_servers", set_int(p.pm.max_spare_servers, v)),
-    ZFPM_POOL("pm.max_spawn_rate", set_int(p.pm.max_spawn_rate, v)),
-    ZFPM_POOL("pm.process_idle_timeout", set_time(p.pm.process_idle_timeout, v)),
-    ZFPM_POOL("pm.max_requests", set_int(p.pm.max_requests, v)),
-    ZFPM_POOL_STRING("pm.status_path", p.pm.status_path),
-    ZFPM_POOL_STRING("pm.status_listen", p.pm.status_listen),
-    ZFPM_POOL_STRING("ping.path", p.ping.path),
-    ZFPM_POOL_STRING("ping.response", p.ping.response),
-    ZFPM_POOL_STRING("access.log", p.access.log),
-    ZFPM_POOL_STRING("access.format", p.access.format),
-    ZFPM_POOL_STRING("slowlog", p.slowlog),
-    ZFPM_POOL("request_slowlog_timeout", set_time(p.request_slowlog_timeout, v)),
-    ZFPM_POOL("request_slowlog_trace_depth", set_optional_int(p.request_slowlog_trace_depth, v)),
-    ZFPM_POOL("request_terminate_timeout", set_time(p.request_terminate_timeout, v)),
-    ZFPM_POOL("request_terminate_timeout_track_finished",
-              set_bool(p.request_terminate_timeout_track_finished, v)),
-    ZFPM_POOL("rlimit_files", set_int(p.rlimit_files, v)),
-    ZFPM_POOL("rlimit_core", set_rlimit_core(p.rlimit_core, v)),
-    ZFPM_POOL_STRING("chroot", p.chroot),
-    ZFPM_POOL_STRING("chdir", p.chdir),
-    ZFPM_POOL("catch_workers_output", set_bool(p.catch_workers_output, v)),
-    ZFPM_POOL("decorate_workers_output", set_bool(p.decorate_workers_output, v)),
-    ZFPM_POOL("clear_env", set_bool(p.clear_env, v)),
-    ZFPM_POOL_STRING("security.limit_extensions", p.security_limit_extensions),
-    ZFPM_POOL_STRING("apparmor_hat", p.apparmor_hat),
+constexpr Directive<PoolConfig> kPoolDirectives[] = {
+    ZFPM_DIRECTIVE("prefix", set_string(c, c.prefix, v)),
+    ZFPM_DIRECTIVE("user", set_string(c, c.user, v)),
+    ZFPM_DIRECTIVE("group", set_string(c, c.group, v)),
+    ZFPM_DIRECTIVE("listen", set_string(c, c.listen.address, v)),
+    ZFPM_DIRECTIVE("listen.backlog", set_int(c.listen.backlog, v)),
+    ZFPM_DIRECTIVE("listen.acl_users", set_string(c, c.listen.acl_users, v)),
+    ZFPM_DIRECTIVE("listen.acl_groups", set_string(c, c.listen.acl_groups, v)),
+    ZFPM_DIRECTIVE("listen.owner", set_string(c, c.listen.owner, v)),
+    ZFPM_DIRECTIVE("listen.group", set_string(c, c.listen.group, v)),
+    ZFPM_DIRECTIVE("listen.mode", set_string(c, c.listen.mode, v)),
+    ZFPM_DIRECTIVE("listen.allowed_clients", set_string(c, c.listen.allowed_clients, v)),
+    ZFPM_DIRECTIVE("process.priority", set_optional_int(c.process.priority, v)),
+    ZFPM_DIRECTIVE("process.dumpable", set_bool(c.process.dumpable, v)),
+    ZFPM_DIRECTIVE("pm", set_pm(c.pm.style, v)),
+    ZFPM_DIRECTIVE("pm.max_children", set_int(c.pm.max_children, v)),
+    ZFPM_DIRECTIVE("pm.start_servers", set_int(c.pm.start_servers, v)),
+    ZFPM_DIRECTIVE("pm.min_spare_servers", set_int(c.pm.min_spare_servers, v)),
+    ZFPM_DIRECTIVE("pm.max_spare_servers", set_int(c.pm.max_spare_servers, v)),
+    ZFPM_DIRECTIVE("pm.max_spawn_rate", set_int(c.pm.max_spawn_rate, v)),
+    ZFPM_DIRECTIVE("pm.process_idle_timeout", set_time(c.pm.process_idle_timeout, v)),
+    ZFPM_DIRECTIVE("pm.max_requests", set_int(c.pm.max_requests, v)),
+    ZFPM_DIRECTIVE("pm.status_path", set_string(c, c.pm.status_path, v)),
+    ZFPM_DIRECTIVE("pm.status_listen", set_string(c, c.pm.status_listen, v)),
+    ZFPM_DIRECTIVE("ping.path", set_string(c, c.ping.path, v)),
+    ZFPM_DIRECTIVE("ping.response", set_string(c, c.ping.response, v)),
+    ZFPM_DIRECTIVE("access.log", set_string(c, c.access.log, v)),
+    ZFPM_DIRECTIVE("access.format", set_string(c, c.access.format, v)),
+    ZFPM_DIRECTIVE("slowlog", set_string(c, c.slowlog, v)),
+    ZFPM_DIRECTIVE("request_slowlog_timeout", set_time(c.request_slowlog_timeout, v)),
+    ZFPM_DIRECTIVE("request_slowlog_trace_depth",
+                   set_optional_int(c.request_slowlog_trace_depth, v)),
+    ZFPM_DIRECTIVE("request_terminate_timeout", set_time(c.request_terminate_timeout, v)),
+    ZFPM_DIRECTIVE("request_terminate_timeout_track_finished",
+                   set_bool(c.request_terminate_timeout_track_finished, v)),
+    ZFPM_DIRECTIVE("rlimit_files", set_int(c.rlimit_files, v)),
+    ZFPM_DIRECTIVE("rlimit_core", set_rlimit_core(c.rlimit_core, v)),
+    ZFPM_DIRECTIVE("chroot", set_string(c, c.chroot, v)),
+    ZFPM_DIRECTIVE("chdir", set_string(c, c.chdir, v)),
+    ZFPM_DIRECTIVE("catch_workers_output", set_bool(c.catch_workers_output, v)),
+    ZFPM_DIRECTIVE("decorate_workers_output", set_bool(c.decorate_workers_output, v)),
+    ZFPM_DIRECTIVE("clear_env", set_bool(c.clear_env, v)),
+    ZFPM_DIRECTIVE("security.limit_extensions", set_string(c, c.security_limit_extensions, v)),
+    ZFPM_DIRECTIVE("apparmor_hat", set_string(c, c.apparmor_hat, v)),
 };
 
-#undef ZFPM_POOL
-#undef ZFPM_POOL_STRING
+#undef ZFPM_DIRECTIVE
+
+// Directive names match case-insensitively; the outcome names it as php-fpm spells it.
+template <typename Section, std::size_t N>
+DirectiveOutcome apply(const Directive<Section> (&table)[N], Section& section,
+                       std::string_view name, std::string_view value) {
+  for (const auto& directive : table) {
+    if (!iequals(directive.name, name)) continue;
+    if (auto reason = directive.set(section, value)) {
+      return {DirectiveOutcome::Kind::Invalid, std::string(directive.name), *reason};
+    }
+    return {DirectiveOutcome::Kind::Ok, std::string(directive.name), {}};
+  }
+  return {DirectiveOutcome::Kind::Unknown, std::string(name), {}};
+}
 
 }  // namespace
 
 DirectiveOutcome set_global_directive(GlobalConfig& global, std::string_view name,
                                       std::string_view value) {
-  for (const auto& directive : kGlobalDirectives) {
-    if (!iequals(directive.name, name)) continue;
-    auto reason = directive.set(global, value);
-    if (reason) return {DirectiveOutcome::Kind::Invalid, std::string(directive.name), *reason};
-    return {DirectiveOutcome::Kind::Ok, std::string(directive.name), {}};
-  }
-  // php-fpm has systemd_interval only when built with systemd, as Debian's is.
-  if (iequals(name, "systemd_interval")) {
-    if (auto reason = set_systemd_interval(global, value)) {
-      return {DirectiveOutcome::Kind::Invalid, "systemd_interval", *reason};
-    }
-    return {DirectiveOutcome::Kind::Ok, "systemd_interval", {}};
-  }
-  return {DirectiveOutcome::Kind::Unknown, std::string(name), {}};
+  return apply(kGlobalDirectives, global, name, value);
 }
 
 DirectiveOutcome set_pool_directive(PoolConfig& pool, std::string_view name,
                                     std::string_view value) {
-  for (const auto& directive : kPoolDirectives) {
-    if (!iequals(directive.name, name)) continue;
-    auto reason = directive.set(pool, value);
-    if (reason) return {DirectiveOutcome::Kind::Invalid, std::string(directive.name), *reason};
-    return {DirectiveOutcome::Kind::Ok, std::string(directive.name), {}};
-  }
-  return {DirectiveOutcome::Kind::Unknown, std::string(name), {}};
+  return apply(kPoolDirectives, pool, name, value);
 }
 
 bool is_pool_array(std::string_view name) {

@@ -27,16 +27,14 @@ std::unique_ptr<TempFileSpool> TempFileSpool::create(const std::string& director
     if (error) *error = errno_text("cannot create a temporary file in '" + directory + "'");
     return nullptr;
   }
-  return std::unique_ptr<TempFileSpool>(new TempFileSpool(fd));
+  return std::unique_ptr<TempFileSpool>(new TempFileSpool(UniqueFd(fd)));
 }
-
-TempFileSpool::~TempFileSpool() { ::close(fd_); }
 
 bool TempFileSpool::append(std::span<const char> bytes, std::string* error) {
   std::size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n =
-        ::pwrite(fd_, bytes.data() + done, bytes.size() - done, static_cast<off_t>(size_ + done));
+    ssize_t n = ::pwrite(fd_.get(), bytes.data() + done, bytes.size() - done,
+                         static_cast<off_t>(size_ + done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       if (error) *error = errno_text("cannot write the request body to its temporary file");
@@ -50,7 +48,7 @@ bool TempFileSpool::append(std::span<const char> bytes, std::string* error) {
 
 std::size_t TempFileSpool::read(std::uint64_t offset, std::span<char> out) const {
   while (true) {
-    ssize_t n = ::pread(fd_, out.data(), out.size(), static_cast<off_t>(offset));
+    ssize_t n = ::pread(fd_.get(), out.data(), out.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     return n > 0 ? static_cast<std::size_t>(n) : 0;
   }

@@ -1,12 +1,10 @@
 #include "zfpm/net/connection.hpp"
 
 #include <spdlog/spdlog.h>
-
 #include <sys/socket.h>
 
 #include <cerrno>
 
-#include "zfpm/fcgi/encoder.hpp"
 #include "zfpm/net/channel.hpp"
 
 namespace zfpm::net {
@@ -19,12 +17,27 @@ Connection::Connection(Socket socket, std::string peer, std::string client_ip,
       client_ip_(std::move(client_ip)),
       shared_(shared),
       parser_(shared.settings.limits, shared.spool_factory),
-      reserved_(reserved),
+      phase_(reserved ? Phase::Opening : Phase::Idle),
       timer_(socket_.get_executor()) {}
 
 // Nothing to release here: every path that ends a connection goes through close(), and at
 // teardown the Server (and its Admission) may already be gone.
 Connection::~Connection() = default;
+
+bool Connection::quiet() const {
+  switch (phase_) {
+    case Phase::Closed:
+      return true;
+    case Phase::Opening:
+      return false;
+    case Phase::Running:
+      // A request whose last records are out counts as over (collect_finished has yet to run).
+      return !writing_ && outbox_.finished() && outbox_.pending() == 0;
+    case Phase::Idle:
+      return !writing_ && parser_.between_requests();
+  }
+  return false;
+}
 
 void Connection::start() {
   receive_start_ = last_activity_ = Clock::now();
@@ -52,7 +65,7 @@ void Connection::read() {
 }
 
 void Connection::read_ready() {
-  if (closed_) return;
+  if (closed()) return;
   // One buffer per I/O thread, allocated on its first read; the bytes are parsed before this
   // returns, so no other connection can overwrite them.
   constexpr std::size_t kReadBytes = 64 * 1024;
@@ -79,10 +92,10 @@ void Connection::read_ready() {
 
 void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes) {
   const std::size_t n = bytes.size();
-  if (closed_) return;
+  if (closed()) return;
   collect_finished();  // before the bytes: they may be the next request
   if (ec) {
-    if (request_running_) {
+    if (phase_ == Phase::Running) {
       // The web server gave up on the running request: the script sees connection_aborted().
       abort_request();
       close_after_writes_ = true;  // keep the object until the worker finishes
@@ -99,7 +112,7 @@ void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes
     return;
   }
   const auto now = Clock::now();
-  if (!reserved_ && !request_running_ && parser_.between_requests()) {
+  if (phase_ == Phase::Idle && parser_.between_requests()) {
     receive_start_ = now;  // a new request starts arriving: its clock starts
     received_ = 0;
   }
@@ -113,7 +126,7 @@ void Connection::on_read(const asio::error_code& ec, std::span<const char> bytes
 void Connection::take_events() {
   for (auto& event : events_) {
     handle(event);
-    if (closed_) return;
+    if (closed()) return;
   }
   update_deadline();
   read();
@@ -123,30 +136,11 @@ void Connection::handle(fcgi::Event& event) {
   if (auto* ready = std::get_if<fcgi::RequestReady>(&event)) {
     on_ready(std::move(ready->request));
   } else if (auto* rejected = std::get_if<fcgi::BeginRejected>(&event)) {
-    std::string out;
-    fcgi::append_end_request(out, rejected->request_id, 0, rejected->status);
-    // A refused role ends that request, and the connection too unless it asked to be kept; a
-    // refused second request (CantMpxConn) leaves the running one alone.
-    if (rejected->status != fcgi::ProtocolStatus::CantMpxConn && !rejected->keep_conn) {
-      close_after_writes_ = true;
-    }
-    queue_write(std::move(out));
+    send_reply(fcgi::reply_to(*rejected));
   } else if (auto* values = std::get_if<fcgi::GetValues>(&event)) {
-    std::vector<std::pair<std::string, std::string>> answer;
-    for (const auto& name : values->names) {
-      if (name == "FCGI_MAX_CONNS" || name == "FCGI_MAX_REQS") {
-        answer.emplace_back(name, std::to_string(shared_.settings.max_workers));
-      } else if (name == "FCGI_MPXS_CONNS") {
-        answer.emplace_back(name, "0");
-      }
-    }
-    std::string out;
-    fcgi::append_get_values_result(out, answer);
-    queue_write(std::move(out));
+    send_reply(fcgi::reply_to(*values, shared_.settings.max_workers));
   } else if (auto* unknown = std::get_if<fcgi::UnknownManagement>(&event)) {
-    std::string out;
-    fcgi::append_unknown_type(out, unknown->type);
-    queue_write(std::move(out));
+    send_reply(fcgi::reply_to(*unknown));
   } else if (auto* aborted = std::get_if<fcgi::Aborted>(&event)) {
     on_aborted(*aborted);
   } else if (auto* error = std::get_if<fcgi::ProtocolError>(&event)) {
@@ -154,10 +148,14 @@ void Connection::handle(fcgi::Event& event) {
   }
 }
 
+void Connection::send_reply(fcgi::Reply reply) {
+  if (reply.close_after) close_after_writes_ = true;
+  queue_write(reply.records);
+}
+
 void Connection::on_ready(fcgi::Request request) {
-  if (reserved_) {
+  if (phase_ == Phase::Opening) {
     // A new connection's first request takes the slot reserved for it at accept.
-    reserved_ = false;
     shared_.admission.first_request();
     dispatch(std::move(request), false);
     return;
@@ -171,11 +169,8 @@ void Connection::on_aborted(const fcgi::Aborted& aborted) {
     return;
   }
   // It never reached a worker: it ends here.
-  std::string out;
-  fcgi::append_end_request(out, aborted.request_id, 0, fcgi::ProtocolStatus::RequestComplete);
   parser_.request_finished();
-  if (!aborted.keep_conn) close_after_writes_ = true;
-  queue_write(std::move(out));
+  send_reply(fcgi::reply_to(aborted));
 }
 
 void Connection::on_protocol_error(const fcgi::ProtocolError& error) {
@@ -196,7 +191,7 @@ void Connection::on_protocol_error(const fcgi::ProtocolError& error) {
 void Connection::dispatch(fcgi::Request request, bool park) {
   auto channel = std::make_shared<Channel>(shared_from_this(), outbox_, socket_.get_executor());
   channel_ = channel;
-  request_running_ = true;
+  phase_ = Phase::Running;
   outbox_.clear_finished();
   notify_finish_.store(false);
   request.client_ip = client_ip_;
@@ -211,8 +206,8 @@ void Connection::dispatch(fcgi::Request request, bool park) {
   parked_->channel = raw_channel;
   // Runs on the thread that frees the slot (a worker, usually about to ask for its next job).
   auto grant = [parked = parked_, &pool = shared_.pool, &admission = shared_.admission] {
-    int waiting = kWaiting;
-    if (!parked->state.compare_exchange_strong(waiting, kTaken)) {
+    auto waiting = ParkState::Waiting;
+    if (!parked->state.compare_exchange_strong(waiting, ParkState::Taken)) {
       admission.job_done();  // taken back while it waited: the slot goes on
       return;
     }
@@ -225,19 +220,21 @@ void Connection::dispatch(fcgi::Request request, bool park) {
 
 bool Connection::unpark() {
   if (!parked_) return false;
-  int waiting = kWaiting;
+  auto waiting = ParkState::Waiting;
   auto parked = std::move(parked_);
-  if (!parked->state.compare_exchange_strong(waiting, kCancelled)) return false;  // running
+  if (!parked->state.compare_exchange_strong(waiting, ParkState::Cancelled)) {
+    return false;  // a grant took it: it runs
+  }
   // Nobody else touches the job now; its channel must not report an abandoned request.
   parked->channel->detach();
   parked->job = pool::Job{};
   channel_.reset();
-  request_running_ = false;
+  if (phase_ == Phase::Running) phase_ = Phase::Idle;
   return true;
 }
 
 void Connection::queue_write(std::string_view bytes) {
-  if (closed_ || bytes.empty()) return;
+  if (closed() || bytes.empty()) return;
   switch (outbox_.write(bytes)) {
     case Outbox::Result::Started:
       start_draining();
@@ -249,11 +246,11 @@ void Connection::queue_write(std::string_view bytes) {
     case Outbox::Result::Sent:
       break;
   }
-  if (!writing_ && close_after_writes_ && !request_running_) close();
+  if (!writing_ && close_after_writes_ && phase_ != Phase::Running) close();
 }
 
 void Connection::start_draining() {
-  if (closed_ || writing_) return;
+  if (closed() || writing_) return;
   writing_ = true;
   write_progress_ = Clock::now();
   wait_writable();
@@ -267,7 +264,7 @@ void Connection::wait_writable() {
 }
 
 void Connection::on_writable(const asio::error_code& ec) {
-  if (closed_) return;
+  if (closed()) return;
   bool more = false;
   bool failed = static_cast<bool>(ec);
   const std::size_t sent = failed ? 0 : outbox_.drain(more, failed);
@@ -283,7 +280,7 @@ void Connection::on_writable(const asio::error_code& ec) {
   }
   writing_ = false;
   collect_finished();
-  if (!closed_ && close_after_writes_ && !request_running_) close();
+  if (close_after_writes_ && phase_ != Phase::Running) close();
   update_deadline();
 }
 
@@ -291,7 +288,7 @@ void Connection::on_write_failed() {
   abort_request();
   writing_ = false;
   collect_finished();
-  if (request_running_) {
+  if (phase_ == Phase::Running) {
     close_after_writes_ = true;
     want_finish_post();
   } else {
@@ -315,7 +312,7 @@ void Connection::want_finish_post() {
 }
 
 void Connection::collect_finished() {
-  if (!request_running_ || !outbox_.take_finished()) return;
+  if (phase_ != Phase::Running || !outbox_.take_finished()) return;
   const Clock::time_point at(Clock::duration(finished_at_.load(std::memory_order_relaxed)));
   complete_request(true, at);
 }
@@ -324,7 +321,7 @@ void Connection::finish_request(bool keep_conn, bool start_drain) {
   if (start_drain) start_draining();
   if (keep_conn) {
     collect_finished();  // a no-op when a read or the timer took it in first
-  } else if (request_running_) {
+  } else if (phase_ == Phase::Running) {
     complete_request(false, Clock::now());
   }
 }
@@ -332,17 +329,17 @@ void Connection::finish_request(bool keep_conn, bool start_drain) {
 void Connection::complete_request(bool keep_conn, Clock::time_point at) {
   channel_.reset();
   parked_.reset();
-  request_running_ = false;
+  phase_ = Phase::Idle;
   parser_.request_finished();
   last_activity_ = at;  // the idle clock starts now, not at the request's last byte
   if (!keep_conn || outbox_.failed()) close_after_writes_ = true;
-  if (!closed_ && !writing_ && close_after_writes_) close();
+  if (!writing_ && close_after_writes_) close();
   update_deadline();
 }
 
 void Connection::abandon_request() {
   channel_.reset();
-  request_running_ = false;
+  if (phase_ == Phase::Running) phase_ = Phase::Idle;
   close();
 }
 
@@ -351,11 +348,11 @@ void Connection::abort_request() {
 }
 
 void Connection::close() {
-  if (closed_) return;
-  closed_ = true;
+  if (closed()) return;
+  const bool reserved = phase_ == Phase::Opening;
+  phase_ = Phase::Closed;
   if (!unpark()) abort_request();
-  shared_.admission.close(reserved_);
-  reserved_ = false;
+  shared_.admission.close(reserved);
   asio::error_code ignored;
   timer_.cancel();
   outbox_.close();  // before the descriptor goes: no worker sends on it after this

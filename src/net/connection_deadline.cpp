@@ -12,25 +12,26 @@ namespace {
 enum class Due { None, Receive, Idle, Write, Check };
 
 // Recomputed from the state each time, so no path can leave a stale deadline behind.
+// `between_requests`: the parser holds no part of a request (an Idle connection is idle, not
+// receiving).
 std::pair<Connection::Clock::time_point, Due> next_deadline(
-    const ConnectionSettings& s, bool running, bool waiting_for_request, bool idle,
+    const ConnectionSettings& s, Connection::Phase phase, bool between_requests,
     Connection::Clock::time_point receive_start, std::uint64_t received,
     Connection::Clock::time_point last_activity, bool writing,
     Connection::Clock::time_point write_progress) {
+  using Phase = Connection::Phase;
   auto at = Connection::Clock::time_point::max();
   Due due = Due::None;
-  if (running) {
+  if (phase == Phase::Running) {
     at = last_activity + s.idle_timeout;
     due = Due::Check;
-  } else if (waiting_for_request) {
-    if (idle) {
-      at = last_activity + s.idle_timeout;
-      due = Due::Idle;
-    } else {
-      at = receive_start + s.client_timeout +
-           std::chrono::seconds(received / ConnectionSettings::kSlowClientBytesPerSecond);
-      due = Due::Receive;
-    }
+  } else if (phase == Phase::Idle && between_requests) {
+    at = last_activity + s.idle_timeout;
+    due = Due::Idle;
+  } else if (phase != Phase::Closed) {  // Opening, or Idle with a request arriving
+    at = receive_start + s.client_timeout +
+         std::chrono::seconds(received / ConnectionSettings::kSlowClientBytesPerSecond);
+    due = Due::Receive;
   }
   if (writing && write_progress + s.client_timeout < at) {
     at = write_progress + s.client_timeout;
@@ -42,10 +43,10 @@ std::pair<Connection::Clock::time_point, Due> next_deadline(
 }  // namespace
 
 void Connection::update_deadline() {
-  if (closed_) return;
-  auto [at, due] = next_deadline(shared_.settings, request_running_, !request_running_,
-                                 !reserved_ && parser_.between_requests(), receive_start_,
-                                 received_, last_activity_, writing_, write_progress_);
+  if (closed()) return;
+  auto [at, due] =
+      next_deadline(shared_.settings, phase_, parser_.between_requests(), receive_start_, received_,
+                    last_activity_, writing_, write_progress_);
   if (due != Due::None && at < timer_at_) arm_timer(at);
 }
 
@@ -53,7 +54,7 @@ void Connection::arm_timer(Clock::time_point when) {
   timer_at_ = when;
   timer_.expires_at(when);  // cancels an earlier wait: its handler sees operation_aborted
   timer_.async_wait([self = shared_from_this(), when](const asio::error_code& ec) {
-    if (ec || self->closed_ || self->timer_at_ != when) return;
+    if (ec || self->closed() || self->timer_at_ != when) return;
     self->timer_at_ = Clock::time_point::max();
     self->on_timer();
   });
@@ -61,10 +62,10 @@ void Connection::arm_timer(Clock::time_point when) {
 
 void Connection::on_timer() {
   collect_finished();
-  if (closed_) return;
-  auto [at, due] = next_deadline(shared_.settings, request_running_, !request_running_,
-                                 !reserved_ && parser_.between_requests(), receive_start_,
-                                 received_, last_activity_, writing_, write_progress_);
+  if (closed()) return;
+  auto [at, due] =
+      next_deadline(shared_.settings, phase_, parser_.between_requests(), receive_start_, received_,
+                    last_activity_, writing_, write_progress_);
   if (due == Due::None) return;
   const auto now = Clock::now();
   if (now < at) {
@@ -97,7 +98,7 @@ void Connection::on_timer() {
 }
 
 void Connection::close_unread() {
-  if (closed_) return;
+  if (closed()) return;
   spdlog::warn("closing connection from {}: response not read for {} seconds (client_timeout)",
                peer_, shared_.settings.client_timeout.count());
   close();

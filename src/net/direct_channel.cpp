@@ -13,7 +13,7 @@ DirectChannel::DirectChannel(Server& server, PulledClient client,
     : server_(server),
       client_(std::move(client)),
       client_timeout_(client_timeout),
-      outbox_(client_.fd) {}
+      outbox_(client_.fd.get()) {}
 
 DirectChannel::~DirectChannel() {
   if (!ended_) server_.end_pulled(std::move(client_), false);
@@ -34,12 +34,12 @@ void DirectChannel::finish(std::string_view records, bool keep_conn) {
 bool DirectChannel::client_left() {
   // The client may only have sent FCGI_ABORT_REQUEST for this request, or closed.
   char header[fcgi::kHeaderSize];
-  const ssize_t n = ::recv(client_.fd, header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(client_.fd.get(), header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
   const bool abort_record = n == static_cast<ssize_t>(sizeof header) &&
                             static_cast<std::uint8_t>(header[1]) ==
                                 static_cast<std::uint8_t>(fcgi::RecordType::AbortRequest);
   if (abort_record) {
-    (void)!::recv(client_.fd, header, sizeof header, MSG_DONTWAIT);
+    (void)!::recv(client_.fd.get(), header, sizeof header, MSG_DONTWAIT);
     // An ABORT_REQUEST carries no content; one that does leaves bytes this channel does not
     // read, so the connection is not kept.
     if (header[4] != 0 || header[5] != 0 || header[6] != 0) keepable_ = false;

@@ -15,15 +15,15 @@ bool parse_port(std::string_view text, std::uint16_t& port) {
 
 }  // namespace
 
-std::variant<ListenAddress, AddressError> parse_listen_address(std::string_view text) {
-  if (text.empty()) return AddressError{"empty listen address"};
+Expected<ListenAddress, AddressError> parse_listen_address(std::string_view text) {
+  if (text.empty()) return Unexpected(AddressError{"empty listen address"});
   if (text.front() == '/') return ListenAddress{UnixAddress{std::string(text)}};
   TcpAddress tcp;
   std::string_view port_text = text;
   if (text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return AddressError{"bad IPv6 listen address '" + std::string(text) + "'"};
+      return Unexpected(AddressError{"bad IPv6 listen address '" + std::string(text) + "'"});
     }
     tcp.host = std::string(text.substr(1, close - 1));
     port_text = text.substr(close + 2);
@@ -35,7 +35,7 @@ std::variant<ListenAddress, AddressError> parse_listen_address(std::string_view 
   }
   if (!parse_port(port_text, tcp.port)) {
     // fpm_sockets.c's words, naming the port alone (log-invalid-port.phpt).
-    return AddressError{"invalid port value '" + std::string(port_text) + "'"};
+    return Unexpected(AddressError{"invalid port value '" + std::string(port_text) + "'"});
   }
   return ListenAddress{std::move(tcp)};
 }

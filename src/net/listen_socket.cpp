@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "zfpm/unique_fd.hpp"
+
 namespace zfpm::net {
 namespace {
 
@@ -58,11 +60,8 @@ bool resolve_owner(const ListenSettings& settings, uid_t& uid, gid_t& gid, std::
 // fpm_sockets.c: fpm_socket_unix_test_connect. Something answering means another server owns
 // the path; a socket file nobody answers on is left over from a crash and may go.
 bool socket_is_live(const sockaddr_un& addr) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool live = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return live;
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  return fd && ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 }  // namespace
@@ -102,22 +101,22 @@ int open_tcp_socket(const TcpAddress& tcp, const ListenSettings& settings, int& 
   }
   // socket, options, bind, listen; -1 with errno set (and nothing left open) on failure.
   auto open_bound = [&]() {
-    int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -1;
+    UniqueFd fd(::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) return -1;
     int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
     if (family == AF_INET6 && any) {
       int off = 0;  // dual-stack: IPv4 clients arrive as IPv4-mapped addresses
-      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+      setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
     }
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), length) < 0 ||
-        ::listen(fd, settings.backlog) < 0) {
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), length) < 0 ||
+        ::listen(fd.get(), settings.backlog) < 0) {
       const int saved = errno;
-      ::close(fd);
+      fd.reset();
       errno = saved;
       return -1;
     }
-    return fd;
+    return fd.release();
   };
   int fd = open_bound();
   if (fd < 0 && any) {
@@ -156,8 +155,8 @@ int open_unix_socket(const UnixAddress& address, const ListenSettings& settings,
     }
     ::unlink(address.path.c_str());
   }
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) {
     *error = errno_text("failed to create new listening socket: socket()");
     return -1;
   }
@@ -165,11 +164,10 @@ int open_unix_socket(const UnixAddress& address, const ListenSettings& settings,
   // which it is more open than configured. umask is process-wide, but this runs before any
   // other thread exists.
   const mode_t saved = ::umask(0777 & ~static_cast<mode_t>(settings.mode));
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const bool bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   ::umask(saved);
-  if (!bound || ::listen(fd, settings.backlog) < 0) {
+  if (!bound || ::listen(fd.get(), settings.backlog) < 0) {
     *error = errno_text("unable to bind listening socket for address '" + address.path + "'");
-    ::close(fd);
     return -1;
   }
   // umask can only take bits away; chmod gives the exact mode (e.g. setgid bits, or 0666).
@@ -177,11 +175,11 @@ int open_unix_socket(const UnixAddress& address, const ListenSettings& settings,
       ((uid != static_cast<uid_t>(-1) || gid != static_cast<gid_t>(-1)) &&
        ::chown(address.path.c_str(), uid, gid) < 0)) {
     *error = errno_text("failed to chown() the socket '" + address.path + "'");
-    ::close(fd);
+    fd.reset();
     ::unlink(address.path.c_str());
     return -1;
   }
-  return fd;
+  return fd.release();
 }
 
 std::string peer_name(const sockaddr_storage& addr) {

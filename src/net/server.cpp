@@ -114,7 +114,8 @@ void Server::note_refusal(Admission::Refusal refusal) {
 
 void Server::accepted(int fd, const asio::generic::stream_protocol& protocol,
                       const sockaddr_storage& peer) {
-  if (!allowed(fd, peer)) {
+  if (!allowed(peer)) {
+    ::close(fd);
     admission_.close(true);
     return;
   }

@@ -39,12 +39,13 @@ bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
     if (may == Admission::Pull::Wait) probe_listen_queue();
     if (may == Admission::Pull::Wait || may == Admission::Pull::Full) return false;
     sockaddr_storage peer{};
-    const int fd = accept_client(listen_fd, peer);
-    if (fd < 0) {
+    UniqueFd fd(accept_client(listen_fd, peer));
+    if (!fd) {
       admission_.close(false);  // nobody waits (or a failed accept: the leader reports it)
       continue;
     }
-    if (!allowed(fd, peer)) {
+    if (!allowed(peer)) {
+      fd.reset();
       admission_.close(false);
       continue;
     }
@@ -53,7 +54,8 @@ bool Server::pull(pool::Job& job, bool all_busy, bool queued) {
     // Taking turns with waiting requests: more clients may wait behind this one, so the listen
     // queue keeps its turns until an accept finds it empty (without waiting for a probe).
     if (may == Admission::Pull::Turn) admission_.listener_waiting();
-    return take(PulledClient{fd, protocol, peer_name(peer), client_ip(peer)}, job, false);
+    return take(PulledClient{std::move(fd), protocol, peer_name(peer), client_ip(peer)}, job,
+                false);
   }
   return false;
 }
@@ -107,8 +109,8 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
       return Result::Refused;  // the admission's next room pokes the pool
     }
     sockaddr_storage peer{};
-    const int fd = accept_client(socket->first, peer);
-    if (fd < 0) {
+    UniqueFd fd(accept_client(socket->first, peer));
+    if (!fd) {
       const int error = errno;
       admission_.close(true);
       if (error == EAGAIN || error == EWOULDBLOCK || error == ECONNABORTED || error == EINTR) {
@@ -119,11 +121,13 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
       std::this_thread::sleep_for(kRetryAfterAcceptError);
       return Result::Woken;
     }
-    if (!allowed(fd, peer)) {
+    if (!allowed(peer)) {
+      fd.reset();
       admission_.close(true);
       continue;
     }
-    if (take(PulledClient{fd, socket->second, peer_name(peer), client_ip(peer)}, job, true)) {
+    if (take(PulledClient{std::move(fd), socket->second, peer_name(peer), client_ip(peer)}, job,
+             true)) {
       return Result::Got;
     }
     return Result::Woken;
@@ -131,11 +135,10 @@ pool::WorkerPool::LeadResult Server::lead(pool::Job& job, int wake_fd,
   return Result::Woken;
 }
 
-bool Server::allowed(int fd, const sockaddr_storage& peer) {
+bool Server::allowed(const sockaddr_storage& peer) {
   if (!allowed_clients_ || allowed_clients_->allows(peer)) return true;
   // fastcgi.c: fcgi_accept_request.
   spdlog::error("Connection disallowed: IP address '{}' has been dropped.", client_ip(peer));
-  ::close(fd);
   return false;
 }
 
@@ -149,7 +152,7 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
   // goes to the I/O thread, whose deadlines deal with slow clients, and frees this worker.
   const auto give_up = std::chrono::steady_clock::now() + kWorkerReadLimit;
   while (events.empty()) {
-    const ssize_t n = ::recv(client.fd, buffer.get(), kReadBytes, 0);
+    const ssize_t n = ::recv(client.fd.get(), buffer.get(), kReadBytes, 0);
     if (n > 0) {
       received += static_cast<std::size_t>(n);
       parser.feed(std::span<const char>(buffer.get(), static_cast<std::size_t>(n)), events);
@@ -160,11 +163,11 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
       if (parser.mid_request()) {
         spdlog::warn("connection from {} closed in the middle of a request", client.peer);
       }
-      ::close(client.fd);  // gone before it asked anything whole
+      client.fd.reset();  // gone before it asked anything whole
       admission_.close(reserved);
       return false;
     }
-    pollfd readable{client.fd, POLLIN, 0};
+    pollfd readable{client.fd.get(), POLLIN, 0};
     if (std::chrono::steady_clock::now() >= give_up ||
         ::poll(&readable, 1, kWorkerReadPauseMs) <= 0) {
       break;
@@ -185,8 +188,8 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
   if (!reserved) admission_.reserve();
   asio::post(io_, [this, client = std::move(client), parser = std::move(parser),
                    events = std::move(events), received]() mutable {
-    make_connection(client.fd, client.protocol, std::move(client.peer), std::move(client.client_ip),
-                    true)
+    make_connection(client.fd.release(), client.protocol, std::move(client.peer),
+                    std::move(client.client_ip), true)
         ->start_with(std::move(parser), std::move(events), received);
   });
   return false;
@@ -195,15 +198,15 @@ bool Server::take(PulledClient client, pool::Job& job, bool reserved) {
 void Server::end_pulled(PulledClient client, bool keep) {
   if (keep) {
     asio::post(io_, [this, client = std::move(client)]() mutable {
-      make_connection(client.fd, client.protocol, std::move(client.peer),
+      make_connection(client.fd.release(), client.protocol, std::move(client.peer),
                       std::move(client.client_ip), false)
           ->start();
       pulled_.fetch_sub(1);
     });
     return;
   }
-  ::shutdown(client.fd, SHUT_RDWR);
-  ::close(client.fd);
+  ::shutdown(client.fd.get(), SHUT_RDWR);
+  client.fd.reset();
   admission_.close(false);
   pulled_.fetch_sub(1);
 }

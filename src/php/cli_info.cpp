@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "zfpm/cli/exit_code.hpp"
 #include "zfpm/php/runtime.hpp"
 
 extern "C" {
@@ -28,7 +29,7 @@ void print_zend_extension(zend_extension* extension) { std::printf("%s\n", exten
 // Output outside a request goes to stderr (sapi.cpp); these commands answer on stdout.
 template <typename Body>
 int with_stdout_as_output(const RuntimeSettings& settings, Body body) {
-  if (!startup(settings)) return 70;
+  if (!startup(settings)) return cli::to_int(cli::ExitCode::Software);
   std::fflush(stderr);
   int saved = ::dup(STDERR_FILENO);
   ::dup2(STDOUT_FILENO, STDERR_FILENO);

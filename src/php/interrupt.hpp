@@ -2,7 +2,7 @@
 // How the watchdog reaches a worker thread without stopping the process: EG(vm_interrupt) makes
 // the VM call our zend_interrupt_function on that thread at its next safe point (function entry,
 // backward jump, after an internal call), and a real-time signal sent to that thread only gets
-// it there sooner (reference/zts-sapi.md §3.3). Neither is SIGRTMIN, which PHP's
+// it there sooner (docs/internals.md, "PHP's timeouts"). Neither is SIGRTMIN, which PHP's
 // max_execution_time timers own.
 //  - termination: SIGRTMIN+3, a no-op handler without SA_RESTART, so a blocking call (sleep,
 //    read) returns EINTR; the interrupt function then raises PHP's fatal error.

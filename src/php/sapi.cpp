@@ -1,6 +1,6 @@
 // SAPI callbacks, called by PHP on the worker thread that runs the request. Rules (see
-// reference/zts-sapi.md §3.3): no C++ exception may leave a callback, and no object with a
-// destructor may be alive in a frame when PHP can longjmp out of it (zend_bailout from
+// docs/internals.md, "The PHP boundary"): no C++ exception may leave a callback, and no object
+// with a destructor may be alive in a frame when PHP can longjmp out of it (zend_bailout from
 // php_handle_aborted_connection, for one).
 #include "sapi.hpp"
 

@@ -1,8 +1,8 @@
 #pragma once
 // Process-wide state that php-fpm children own alone and zfpm's worker threads would share
-// (reference/zts-sapi.md §3.3): the umask, the C locale, opcache's shared memory. Each worker
-// confines or refuses what a script could change under its neighbours' feet; docs/php.md says
-// what scripts see.
+// (docs/internals.md, "State PHP shares between threads"): the umask, the C locale, opcache's
+// shared memory. Each worker confines or refuses what a script could change under its
+// neighbours' feet; docs/php.md says what scripts see.
 namespace zfpm::php::thread_state {
 
 // Once on each worker thread: its own umask (and real cwd) through unshare(CLONE_FS).

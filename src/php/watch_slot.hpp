@@ -1,9 +1,8 @@
 #pragma once
-// One worker thread as the watchdog sees it (reference/zts-sapi.md §3.3, "Hard timeout" and
-// "Slowlog backtrace without ptrace"). The worker writes the request's start and end; the
-// watchdog thread reads them and, past a deadline, asks the worker to act through
-// EG(vm_interrupt) and a real-time signal. Every action names the request generation it is for,
-// so a late one never lands on the next request. Private to php/.
+// One worker thread as the watchdog sees it (docs/internals.md, "PHP's timeouts"). The worker
+// writes the request's start and end; the watchdog thread reads them and, past a deadline, asks
+// the worker to act through EG(vm_interrupt) and a real-time signal. Every action names the
+// request generation it is for, so a late one never lands on the next request. Private to php/.
 #include <pthread.h>
 
 #include <atomic>

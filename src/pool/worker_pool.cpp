@@ -21,8 +21,6 @@ thread_local unsigned t_id = 0;
 // Whether this thread leaves because the pool asked it to: it is not replaced.
 thread_local bool t_retired = false;
 
-constexpr auto kMaintenanceTick = std::chrono::seconds(1);
-
 }  // namespace
 
 WorkerPool::WorkerPool(Settings settings, WorkerBody body)
@@ -143,7 +141,7 @@ void WorkerPool::maintain_locked(const Waiter* keep) {
   // (fpm_pctl_perform_idle_server_maintenance): from an idle thread's timer, and from a worker
   // that finishes a request (may_pull), so that a pool whose threads are all busy still grows.
   const auto now = std::chrono::steady_clock::now();
-  if (stopping_ || now - spawn_window_ < kMaintenanceTick) return;
+  if (stopping_ || now - spawn_window_ < settings_.maintenance_tick) return;
   spawn_window_ = now;
   // Beyond max_spare_servers idle threads, one leaves per tick, as php-fpm stops one child per
   // tick (fpm_pctl_kill_idle_child): a pool that shrinks slowly starts fewer threads again when
@@ -214,7 +212,7 @@ bool WorkerPool::submit(Job job) {
 
 bool WorkerPool::may_spawn_locked() {
   const auto now = std::chrono::steady_clock::now();
-  if (now - rate_window_ >= kMaintenanceTick) {
+  if (now - rate_window_ >= settings_.maintenance_tick) {
     rate_window_ = now;
     spawned_in_window_ = 0;
   }
@@ -281,7 +279,7 @@ bool WorkerPool::next(Job& job) {
         waiter.wake.wait(lock);
         break;
       case PmMode::Dynamic:
-        waiter.wake.wait_for(lock, kMaintenanceTick);
+        waiter.wake.wait_for(lock, settings_.maintenance_tick);
         if (!waiter.has_job && !waiter.retire) maintain_locked(nullptr);
         break;
       case PmMode::Ondemand:
@@ -326,9 +324,8 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
   leader_ = &waiter;
   lock.unlock();
   Job taken;
-  const auto timeout = settings_.mode == PmMode::Dynamic
-                           ? std::chrono::duration_cast<std::chrono::milliseconds>(kMaintenanceTick)
-                           : std::chrono::milliseconds(-1);
+  const auto timeout = settings_.mode == PmMode::Dynamic ? settings_.maintenance_tick
+                                                         : std::chrono::milliseconds(-1);
   const LeadResult result = intake_.lead(taken, wake_fd_, timeout);
   lock.lock();
   leader_ = nullptr;

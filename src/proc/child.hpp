@@ -1,7 +1,8 @@
 #pragma once
-// A pool's child process: one per pool, forked by the master (DESIGN.md "Processes"). It takes
-// the pool's identity, starts PHP with the pool's settings and its worker threads, accepts on
-// the sockets the master bound, and stops on the master's signals:
+// A pool's child process: one per pool, forked by the master. It takes the pool's identity,
+// starts PHP with the pool's settings and its worker threads, accepts on the sockets the master
+// bound, and stops on the master's signals (docs/internals.md, "Processes", gives the order of
+// its steps and why):
 //   SIGTERM, SIGINT  stop now: stop accepting, give running scripts a moment, exit;
 //   SIGQUIT          stop accepting, finish every request already accepted, exit;
 //   SIGUSR1          reopen the pool's access log.
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "zfpm/proc/plan.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::proc {
 
@@ -19,12 +21,12 @@ struct ChildSetup {
   const PoolPlan* pool = nullptr;
   std::vector<std::pair<int, std::string>> sockets;  // this pool's listen fds and their names
   std::vector<std::pair<int, std::string>> status_sockets;  // pm.status_listen
-  int ready_fd = -1;  // one byte is written here once the child accepts
+  UniqueFd ready_fd;  // one byte is written here once the child accepts, then it is closed
 };
 
 // Runs in the forked child; its result is the child's exit code: 0 after a stop, 70 when PHP or
 // the pool cannot start, 78 when the process settings cannot be applied. (Where a worker thread
 // is stuck in PHP, the child _exits(70) at once instead.)
-int run_child(const ChildSetup& setup);
+int run_child(ChildSetup& setup);
 
 }  // namespace zfpm::proc

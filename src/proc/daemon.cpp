@@ -13,47 +13,47 @@
 #include <cstring>
 
 #include "system.hpp"
+#include "zfpm/cli/exit_code.hpp"
 
 namespace zfpm::proc {
 namespace {
 
-constexpr int kExitSoftware = 70;
 constexpr int kAckTimeoutMs = 10'000;
 
 }  // namespace
 
-int daemonize() {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+UniqueFd daemonize() {
+  UniqueFd read_end, write_end;
+  if (!make_pipe(read_end, write_end)) {
     spdlog::error("failed to create pipe{}", syserror());
-    return -1;
+    return {};
   }
   pid_t pid = ::fork();
   if (pid < 0) {
     spdlog::error("failed to daemonize{}", syserror());
-    return -1;
+    return {};
   }
   if (pid > 0) {
-    ::close(pipe_fds[1]);
-    pollfd waiting{pipe_fds[0], POLLIN, 0};
+    write_end.reset();
+    pollfd waiting{read_end.get(), POLLIN, 0};
     int ready = ::poll(&waiting, 1, kAckTimeoutMs);
     char word = 0;
-    if (ready == 1 && ::read(pipe_fds[0], &word, 1) == 1 && word == 1) ::_exit(0);
+    if (ready == 1 && ::read(read_end.get(), &word, 1) == 1 && word == 1) ::_exit(0);
     if (ready == 0) {
       spdlog::error("the master process didn't send back its status (via the pipe to the calling process)");
     }
-    ::_exit(kExitSoftware);
+    ::_exit(cli::to_int(cli::ExitCode::Software));
   }
-  ::close(pipe_fds[0]);
+  read_end.reset();
   ::setsid();
-  return pipe_fds[1];
+  return write_end;
 }
 
-void daemon_ready(int fd, bool ok) {
-  if (fd < 0) return;
+void daemon_ready(UniqueFd& fd, bool ok) {
+  if (!fd) return;
   char word = ok ? 1 : 0;
-  (void)!::write(fd, &word, 1);
-  ::close(fd);
+  (void)!::write(fd.get(), &word, 1);
+  fd.reset();
 }
 
 void detach_stdio(int log_fd) {

@@ -1,3 +1,5 @@
+// The master process: its setup, its loop over signals, ready pipes and timers, and the system
+// calls behind Master::System. What it decides is master_state.cpp's.
 #include "zfpm/proc/master.hpp"
 
 #include <fcntl.h>
@@ -11,134 +13,147 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
-#include <optional>
 
 #include "child.hpp"
 #include "daemon.hpp"
 #include "inherited_children.hpp"
+#include "master_state.hpp"
 #include "signals.hpp"
 #include "sockets.hpp"
 #include "system.hpp"
+#include "zfpm/expected.hpp"
 #include "zfpm/obs/log.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::proc {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using cli::ExitCode;
+using Clock = Master::Clock;
 
-constexpr int kExitSoftware = 70;
-constexpr int kExitConfig = 78;
+// The longest poll() between two looks at the timers.
+constexpr int kLongestWaitMs = 60'000;
 
-// How long a stop waits for children before the next step of php-fpm's ladder
-// (SIGQUIT → SIGTERM → SIGKILL): process_control_timeout, or this when it is 0.
-constexpr auto kStopBound = std::chrono::seconds(10);
-// A child that lived less than this before dying counts as a crash loop: its restarts back off.
-constexpr auto kShortLife = std::chrono::seconds(2);
-constexpr auto kFirstBackoff = std::chrono::milliseconds(100);
-constexpr auto kMaxBackoff = std::chrono::seconds(5);
-
-enum class State { Running, Finishing, Terminating };
-
-struct Child {
-  pid_t pid = -1;
-  std::size_t pool = 0;
-  std::string pool_name;
-  Clock::time_point started;
-  int ready_fd = -1;       // read end of the child's ready pipe, until it said so
-  bool old = false;        // from before a reload: asked to finish once the new ones are ready
-  bool ready = false;      // it accepts connections
-};
-
-struct PoolState {
-  std::optional<Clock::time_point> restart_at;  // a restart is due then
-  int short_lives = 0;                          // consecutive crash-loop deaths
-};
-
-std::string describe_exit(int status, bool& warn) {
-  if (WIFEXITED(status)) {
-    warn = WEXITSTATUS(status) != 0;
-    return "with code " + std::to_string(WEXITSTATUS(status));
-  }
-  int signal = WTERMSIG(status);
-  warn = signal != SIGQUIT;
-  return "on signal " + std::to_string(signal) + " (" + signal_name(signal) +
-         (WCOREDUMP(status) ? " - core dumped" : "") + ")";
-}
-
-std::string seconds_since(Clock::time_point start) {
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
-  char text[32];
-  std::snprintf(text, sizeof text, "%lld.%06lld", static_cast<long long>(us / 1'000'000),
-                static_cast<long long>(us % 1'000'000));
-  return text;
-}
-
-class Master {
+class MasterProcess final : public Master::System {
  public:
-  Master(Plan& plan, const std::vector<std::string>& argv) : plan_(plan), argv_(argv) {}
+  MasterProcess(Plan& plan, const std::vector<std::string>& argv)
+      : plan_(plan), argv_(argv), master_(plan, *this) {}
 
-  int run() {
+  ExitCode run() {
     auto log_fd = setup_logging();
-    if (!log_fd) return fail(kExitConfig);
+    if (!log_fd) return fail(log_fd.error());
     auto adopted = take_inherited_children();
     if (plan_.daemonize && adopted.empty()) {
       daemon_fd_ = daemonize();
-      if (daemon_fd_ < 0) return fail(kExitSoftware);
-      detach_stdio(*log_fd);
+      if (!daemon_fd_) return fail(ExitCode::Software);
+      detach_stdio(log_fd->get());
     }
-    if (!apply_global_limits()) return fail(kExitConfig);
-    if (!open_sockets(plan_, sockets_)) return fail(kExitConfig);
+    if (!apply_global_limits()) return fail(ExitCode::Config);
+    if (!open_sockets(plan_, sockets_)) return fail(ExitCode::Config);
     const auto& pid_file = plan_.config.global.pid;
-    if (pid_file && !write_pid_file(*pid_file)) return fail(kExitConfig);
+    if (pid_file && !write_pid_file(*pid_file)) return fail(ExitCode::Config);
     block_master_signals();
     sigset_t signals = master_signals();
-    signal_fd_ = ::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+    signal_fd_.reset(::signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
+    if (!signal_fd_) {
+      spdlog::error("failed to create a signalfd{}", syserror());
+      return shutdown(fail(ExitCode::Software));
+    }
     spdlog::info("fpm is running, pid {}", ::getpid());
-    for (const auto& child : adopted) {
-      children_.push_back({child.pid, pool_index(child.pool_name), child.pool_name, child.started,
-                           -1, true, true});
+    master_.adopt(adopted);
+    if (!master_.start(Clock::now())) return shutdown(ExitCode::Software);
+    return shutdown(loop());
+  }
+
+  // Master::System.
+  pid_t fork_child(std::size_t pool, UniqueFd& ready) override {
+    UniqueFd ready_write;
+    if (!make_pipe(ready, ready_write)) {
+      spdlog::error("failed to create pipe: {}", std::strerror(errno));
+      return -1;
     }
-    pools_.assign(plan_.pools.size(), {});
-    for (std::size_t i = 0; i < plan_.pools.size(); ++i) {
-      if (!spawn(i)) return shutdown(kExitSoftware);
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      spdlog::error("fork() failed: {}", std::strerror(errno));
+      ready.reset();
+      return -1;
     }
-    int code = loop();
-    return shutdown(code);
+    if (pid == 0) std::exit(become_child(pool, std::move(ready), std::move(ready_write)));
+    return pid;
+  }
+
+  void kill(pid_t pid, int signal) override { ::kill(pid, signal); }
+
+  void reload() override {
+    spdlog::info("Reloading in progress ...");
+    notify_systemd("RELOADING=1");
+    // A configuration that does not load leaves the running one in place (php-fpm would exit).
+    auto checked = make_plan(*plan_.options);
+    if (!checked) {
+      spdlog::error("the configuration does not load; reload cancelled, still serving the old one");
+      notify_systemd("READY=1");
+      return;
+    }
+    ::setenv("FPM_SOCKETS", export_sockets(sockets_).c_str(), 1);
+    std::vector<InheritedChild> running;
+    for (const auto& child : master_.children()) {
+      running.push_back({child.pid, child.pool_name, child.started});
+    }
+    export_children(running);
+    std::string call = "reloading: execvp(\"" + argv_[0] + "\", {";
+    std::vector<char*> args;
+    for (std::size_t i = 0; i < argv_.size(); ++i) {
+      call += (i ? ", \"" : "\"") + argv_[i] + "\"";
+      args.push_back(const_cast<char*>(argv_[i].c_str()));
+    }
+    args.push_back(nullptr);
+    spdlog::info("{}}})", call);
+    ::execvp(args[0], args.data());
+    spdlog::error("execvp() failed: {}; still serving the old configuration", std::strerror(errno));
+    ::unsetenv("FPM_SOCKETS");
+    export_children({});
+  }
+
+  void started(bool ok) override {
+    if (ok) {
+      notify_systemd("READY=1\nSTATUS=Ready to handle connections\nMAINPID=" +
+                     std::to_string(::getpid()));
+    }
+    daemon_ready(daemon_fd_, ok);
   }
 
  private:
   // Where the log goes (fpm_stdio.c): stderr in the foreground with -O or a TTY, else the
-  // error_log file or syslog; the file is created either way.
-  std::optional<int> setup_logging() {
+  // error_log file or syslog; the file is created either way. Its descriptor, for a daemon's
+  // stderr (none without a file).
+  Expected<UniqueFd, ExitCode> setup_logging() {
     const auto& global = plan_.config.global;
     auto level = plan_.options->log_level;
     if (!level && global.log_level) {
       level = obs::parse_log_level(config::to_string(*global.log_level));
     }
     spdlog::set_level(level.value_or(spdlog::level::info));
-    if (plan_.config_file.empty()) return -1;  // the quick start logs to stderr only
+    if (plan_.config_file.empty()) return UniqueFd();  // the quick start logs to stderr only
     obs::set_json_lines(global.log_json);
     std::string error;
     if (global.error_log == "syslog") {
       if (!plan_.log_to_stderr &&
           !obs::log_to_syslog(global.syslog.ident, global.syslog.facility, &error)) {
         spdlog::error("{}", error);
-        return std::nullopt;
+        return Unexpected(ExitCode::Config);
       }
-      return -1;
+      return UniqueFd();
     }
-    int fd = obs::open_log_file(global.error_log, &error);
-    if (fd < 0) {
+    UniqueFd fd(obs::open_log_file(global.error_log, &error));
+    if (!fd) {
       spdlog::error("failed to open error_log ({}): {}", global.error_log, error);
-      return std::nullopt;
+      return Unexpected(ExitCode::Config);
     }
     if (!plan_.log_to_stderr && !obs::log_to_file(global.error_log, &error)) {
       spdlog::error("failed to open error_log ({}): {}", global.error_log, error);
-      return std::nullopt;
+      return Unexpected(ExitCode::Config);
     }
     return fd;
   }
@@ -170,342 +185,112 @@ class Master {
     return true;
   }
 
-  int fail(int code) {
+  ExitCode fail(ExitCode code) {
     spdlog::error("FPM initialization failed");
     daemon_ready(daemon_fd_, false);
     return code;
   }
 
-  std::size_t pool_index(const std::string& name) const {
-    for (std::size_t i = 0; i < plan_.pools.size(); ++i) {
-      if (plan_.pools[i].config.name == name) return i;
-    }
-    return plan_.pools.size();  // a pool gone from the new configuration
-  }
-
-  bool spawn(std::size_t pool) {
-    int ready[2];
-    if (::pipe2(ready, O_CLOEXEC) != 0) {
-      spdlog::error("failed to create pipe: {}", std::strerror(errno));
-      return false;
-    }
-    pid_t pid = ::fork();
-    if (pid < 0) {
-      spdlog::error("fork() failed: {}", std::strerror(errno));
-      ::close(ready[0]);
-      ::close(ready[1]);
-      return false;
-    }
-    if (pid == 0) {
-      ::close(ready[0]);
-      ::close(signal_fd_);
-      ChildSetup setup{&plan_, &plan_.pools[pool], {}, {}, ready[1]};
-      for (std::size_t i = 0; i < sockets_.size(); ++i) {
-        for (const auto& socket : sockets_[i]) {
-          if (i == pool) {
-            (socket.status ? setup.status_sockets : setup.sockets)
-                .emplace_back(socket.fd, socket.name);
-          } else {
-            ::close(socket.fd);
-          }
+  // In the forked child: the master's descriptors go, the pool's sockets go to the child.
+  int become_child(std::size_t pool, UniqueFd ready_read, UniqueFd ready_write) {
+    ready_read.reset();
+    signal_fd_.reset();
+    ChildSetup setup{&plan_, &plan_.pools[pool], {}, {}, std::move(ready_write)};
+    for (std::size_t i = 0; i < sockets_.size(); ++i) {
+      for (auto& socket : sockets_[i]) {
+        if (i == pool) {  // the child's net::Server adopts them
+          (socket.status ? setup.status_sockets : setup.sockets)
+              .emplace_back(socket.fd.release(), socket.name);
+        } else {
+          socket.fd.reset();
         }
       }
-      for (const auto& child : children_) {
-        if (child.ready_fd >= 0) ::close(child.ready_fd);
-      }
-      std::exit(run_child(setup));
     }
-    ::close(ready[1]);
-    const auto& name = plan_.pools[pool].config.name;
-    children_.push_back({pid, pool, name, Clock::now(), ready[0], false, false});
-    // php-fpm logs the first children at DEBUG and restarts at NOTICE.
-    spdlog::log(started_ ? spdlog::level::info : spdlog::level::debug, "[pool {}] child {} started",
-                name, pid);
-    return true;
+    // The other children's ready pipes: the master's copies, never read here.
+    for (const auto& child : master_.children()) {
+      if (child.ready_fd) ::close(child.ready_fd.get());
+    }
+    return run_child(setup);
   }
 
-  int loop() {
+  ExitCode loop() {
     while (true) {
-      if (state_ != State::Running && children_.empty()) return 0;
-      std::vector<pollfd> fds{{signal_fd_, POLLIN, 0}};
-      for (const auto& child : children_) {
-        if (child.ready_fd >= 0) fds.push_back({child.ready_fd, POLLIN, 0});
+      if (auto code = master_.exit_code()) return *code;
+      std::vector<pollfd> fds{{signal_fd_.get(), POLLIN, 0}};
+      for (const auto& child : master_.children()) {
+        if (child.ready_fd) fds.push_back({child.ready_fd.get(), POLLIN, 0});
       }
-      int timeout = next_timeout_ms();
-      int n = ::poll(fds.data(), fds.size(), timeout);
+      int n = ::poll(fds.data(), fds.size(), timeout_ms());
       if (n < 0 && errno != EINTR) {
         spdlog::error("poll() failed: {}", std::strerror(errno));
-        return kExitSoftware;
+        return ExitCode::Software;
       }
       for (std::size_t i = 1; i < fds.size(); ++i) {
-        if (fds[i].revents) child_ready(fds[i].fd);
+        if (fds[i].revents) read_ready_word(fds[i].fd);
       }
       if (fds[0].revents & POLLIN) {
         signalfd_siginfo info{};
-        while (::read(signal_fd_, &info, sizeof info) == sizeof info) {
-          if (auto code = on_signal(static_cast<int>(info.ssi_signo))) return *code;
+        while (::read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
+          const int signal = static_cast<int>(info.ssi_signo);
+          if (signal == SIGCHLD) {
+            reap();
+          } else {
+            master_.on_signal(signal, Clock::now());
+          }
+          if (auto code = master_.exit_code(); code && *code != ExitCode::Ok) return *code;
         }
       }
-      if (auto code = on_timers()) return *code;
+      master_.on_timers(Clock::now());
     }
   }
 
-  int next_timeout_ms() const {
-    std::optional<Clock::time_point> next;
-    auto consider = [&next](Clock::time_point at) {
-      if (!next || at < *next) next = at;
-    };
-    for (const auto& pool : pools_) {
-      if (pool.restart_at) consider(*pool.restart_at);
-    }
-    if (escalate_at_) consider(*escalate_at_);
+  int timeout_ms() const {
+    const auto next = master_.next_deadline();
     if (!next) return -1;
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(*next - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(ms + 1, 0, 60'000));
+    return static_cast<int>(std::clamp<long long>(ms + 1, 0, kLongestWaitMs));
   }
 
-  void child_ready(int fd) {
+  void read_ready_word(int fd) {
+    const auto& children = master_.children();
+    const auto child = std::find_if(children.begin(), children.end(), [fd](const Master::Child& c) {
+      return c.ready_fd.get() == fd;
+    });
+    if (child == children.end()) return;
     char word = 0;
-    ssize_t n = ::read(fd, &word, 1);
-    for (auto& child : children_) {
-      if (child.ready_fd != fd) continue;
-      ::close(fd);
-      child.ready_fd = -1;
-      // EOF without the word: the child died starting; reap() says how.
-      child.ready = n == 1;
-    }
-    if (!started_ && all_new_children_ready()) on_all_ready();
+    const bool ready = ::read(fd, &word, 1) == 1;
+    master_.on_child_ready(child->pid, ready);
   }
 
-  bool all_new_children_ready() const {
-    std::size_t running = 0;
-    for (const auto& child : children_) {
-      if (child.old) continue;
-      if (!child.ready) return false;
-      ++running;
-    }
-    return running == plan_.pools.size();
-  }
-
-  void on_all_ready() {
-    started_ = true;
-    // After a reload: the new children accept now; the old ones finish what they hold.
-    for (auto& child : children_) {
-      if (child.old) ::kill(child.pid, SIGQUIT);
-    }
-    spdlog::info("ready to handle connections");
-    notify_systemd("READY=1\nSTATUS=Ready to handle connections\nMAINPID=" +
-                   std::to_string(::getpid()));
-    daemon_ready(daemon_fd_, true);
-    daemon_fd_ = -1;
-  }
-
-  std::optional<int> on_signal(int signal) {
-    switch (signal) {
-      case SIGCHLD:
-        return reap();
-      case SIGTERM:
-      case SIGINT:
-        if (state_ == State::Terminating) return std::nullopt;
-        spdlog::info("Terminating ...");
-        notify_systemd("STOPPING=1");
-        state_ = State::Terminating;
-        signal_children(SIGTERM);
-        escalate_at_ = Clock::now() + stop_bound();
-        return std::nullopt;
-      case SIGQUIT:
-        if (state_ != State::Running) return std::nullopt;
-        spdlog::info("Finishing ...");
-        notify_systemd("STOPPING=1");
-        state_ = State::Finishing;
-        signal_children(SIGQUIT);
-        escalate_at_ = Clock::now() + stop_bound() + std::chrono::seconds(1);
-        return std::nullopt;
-      case SIGUSR1:
-        reopen_logs();
-        return std::nullopt;
-      case SIGUSR2:
-        if (state_ == State::Running) reload();
-        return std::nullopt;
-      default:
-        return std::nullopt;
-    }
-  }
-
-  std::chrono::seconds stop_bound() const {
-    auto timeout = plan_.config.global.process_control_timeout;
-    return timeout.count() > 0 ? timeout : kStopBound;
-  }
-
-  void signal_children(int signal) {
-    for (const auto& child : children_) ::kill(child.pid, signal);
-  }
-
-  std::optional<int> on_timers() {
-    auto now = Clock::now();
-    if (escalate_at_ && now >= *escalate_at_) {
-      // php-fpm's ladder: what did not finish gets SIGTERM, then SIGKILL.
-      int signal = state_ == State::Finishing ? SIGTERM : SIGKILL;
-      if (signal == SIGTERM) state_ = State::Terminating;
-      signal_children(signal);
-      escalate_at_ = signal == SIGKILL ? std::nullopt
-                                       : std::optional(now + std::chrono::seconds(1));
-    }
-    if (state_ != State::Running) return std::nullopt;
-    for (std::size_t i = 0; i < pools_.size(); ++i) {
-      if (pools_[i].restart_at && now >= *pools_[i].restart_at) {
-        pools_[i].restart_at.reset();
-        if (!spawn(i)) pools_[i].restart_at = now + kMaxBackoff;
-      }
-    }
-    return std::nullopt;
-  }
-
-  std::optional<int> reap() {
+  void reap() {
     int status = 0;
     pid_t pid;
     while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-      auto found = std::find_if(children_.begin(), children_.end(),
-                                [pid](const Child& c) { return c.pid == pid; });
-      if (found == children_.end()) continue;
-      Child child = *found;
-      children_.erase(found);
-      if (child.ready_fd >= 0) ::close(child.ready_fd);
-      bool warn = false;
-      std::string how = describe_exit(status, warn);
-      const bool expected = child.old || state_ != State::Running;
-      spdlog::log(warn && !expected ? spdlog::level::warn : spdlog::level::info,
-                  "[pool {}] child {} exited {} after {} seconds from start", child.pool_name, pid,
-                  how, seconds_since(child.started));
-      if (expected) continue;
-      if (!started_) {
-        // A pool that cannot start is a configuration or startup failure, not a crash to retry.
-        const bool config = WIFEXITED(status) && WEXITSTATUS(status) == kExitConfig;
-        state_ = State::Terminating;
-        signal_children(SIGTERM);
-        escalate_at_ = Clock::now() + stop_bound();
-        failed_start_ = config ? kExitConfig : kExitSoftware;
-        continue;
-      }
-      schedule_restart(child, status);
-    }
-    if (failed_start_ && children_.empty()) {
-      spdlog::error("FPM initialization failed");
-      daemon_ready(daemon_fd_, false);
-      daemon_fd_ = -1;
-      return failed_start_;
-    }
-    return std::nullopt;
-  }
-
-  void schedule_restart(const Child& child, int status) {
-    auto now = Clock::now();
-    if (child.pool >= pools_.size()) return;
-    auto& pool = pools_[child.pool];
-    if (now - child.started < kShortLife) {
-      ++pool.short_lives;
-    } else {
-      pool.short_lives = 0;
-    }
-    auto delay = Clock::duration::zero();
-    if (pool.short_lives > 1) {
-      delay = std::min<Clock::duration>(kFirstBackoff * (1 << std::min(pool.short_lives - 2, 6)),
-                                        kMaxBackoff);
-    }
-    pool.restart_at = now + delay;
-    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS)) {
-      note_fault(now);
+      master_.on_child_exit(pid, status, Clock::now());
     }
   }
 
-  // emergency_restart_threshold crashes within emergency_restart_interval: reload everything.
-  void note_fault(Clock::time_point now) {
-    const auto& global = plan_.config.global;
-    if (global.emergency_restart_threshold <= 0 || global.emergency_restart_interval.count() <= 0) {
-      return;
-    }
-    faults_.push_back(now);
-    while (!faults_.empty() && now - faults_.front() > global.emergency_restart_interval) {
-      faults_.pop_front();
-    }
-    if (static_cast<int>(faults_.size()) >= global.emergency_restart_threshold) {
-      spdlog::warn("failed processes threshold ({} in {} sec) is reached, initiating reload",
-                   global.emergency_restart_threshold, global.emergency_restart_interval.count());
-      faults_.clear();
-      reload();
-    }
-  }
-
-  void reopen_logs() {
-    std::string error;
-    if (obs::reopen_log(&error)) {
-      spdlog::info("error log file re-opened");
-    } else {
-      spdlog::error("unable to re-opened error log file: {}", error);
-    }
-    // Each child reopens its own descriptors: the error log's, and its pool's access log (with
-    // php-fpm's "access log file re-opened").
-    signal_children(SIGUSR1);
-  }
-
-  void reload() {
-    spdlog::info("Reloading in progress ...");
-    notify_systemd("RELOADING=1");
-    // A configuration that does not load leaves the running one in place (php-fpm would exit).
-    auto checked = make_plan(*plan_.options);
-    if (std::holds_alternative<int>(checked)) {
-      spdlog::error("the configuration does not load; reload cancelled, still serving the old one");
-      notify_systemd("READY=1");
-      return;
-    }
-    ::setenv("FPM_SOCKETS", export_sockets(sockets_).c_str(), 1);
-    std::vector<InheritedChild> running;
-    for (const auto& child : children_) running.push_back({child.pid, child.pool_name, child.started});
-    export_children(running);
-    std::string call = "reloading: execvp(\"" + argv_[0] + "\", {";
-    std::vector<char*> args;
-    for (std::size_t i = 0; i < argv_.size(); ++i) {
-      call += (i ? ", \"" : "\"") + argv_[i] + "\"";
-      args.push_back(const_cast<char*>(argv_[i].c_str()));
-    }
-    args.push_back(nullptr);
-    spdlog::info("{}}})", call);
-    ::execvp(args[0], args.data());
-    spdlog::error("execvp() failed: {}; still serving the old configuration", std::strerror(errno));
-    ::unsetenv("FPM_SOCKETS");
-    export_children({});
-  }
-
-  int shutdown(int code) {
-    for (auto& child : children_) {
-      if (child.ready_fd >= 0) ::close(child.ready_fd);
-    }
+  ExitCode shutdown(ExitCode code) {
     close_sockets(sockets_);
     if (plan_.config.global.pid) remove_pid_file(*plan_.config.global.pid);
-    if (signal_fd_ >= 0) ::close(signal_fd_);
-    if (code == 0) spdlog::info("exiting, bye-bye!");
+    signal_fd_.reset();
+    if (code == ExitCode::Ok) spdlog::info("exiting, bye-bye!");
     return code;
   }
 
   Plan& plan_;
   const std::vector<std::string>& argv_;
   std::vector<std::vector<BoundSocket>> sockets_;
-  std::vector<Child> children_;
-  std::vector<PoolState> pools_;
-  std::deque<Clock::time_point> faults_;
-  State state_ = State::Running;
-  std::optional<Clock::time_point> escalate_at_;
-  int signal_fd_ = -1;
-  int daemon_fd_ = -1;
-  bool started_ = false;  // every pool's first child said it is ready
-  int failed_start_ = 0;
+  UniqueFd signal_fd_;
+  UniqueFd daemon_fd_;
+  Master master_;
 };
 
 }  // namespace
 
 int run_master(Plan& plan, const std::vector<std::string>& argv) {
-  Master master(plan, argv);
-  return master.run();
+  MasterProcess master(plan, argv);
+  return cli::to_int(master.run());
 }
 
 }  // namespace zfpm::proc

@@ -16,8 +16,6 @@
 namespace zfpm::proc {
 namespace {
 
-constexpr int kExitConfig = 78;
-
 // Debian's php8.2-fpm reads this when started without -y (its PHP_SYSCONFDIR); so does zfpm run
 // from its build tree. An installed zfpm reads its own (cli/install_layout.hpp).
 constexpr const char* kDebianConfigFile = "/etc/php/8.2/fpm/php-fpm.conf";
@@ -36,9 +34,9 @@ spdlog::level::level_enum to_spdlog(config::Level level) {
   return spdlog::level::err;
 }
 
-int config_failure() {
+Unexpected<cli::ExitCode> config_failure() {
   spdlog::error("FPM initialization failed");
-  return kExitConfig;
+  return Unexpected(cli::ExitCode::Config);
 }
 
 bool is_directory(const std::string& path) {
@@ -89,20 +87,20 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
                                          : std::vector<std::string>{pool.listen.address};
   for (const auto& text : texts) {
     auto address = net::parse_listen_address(text);
-    if (auto* error = std::get_if<net::AddressError>(&address)) {
-      spdlog::error("{}", error->message);  // php-fpm's socket errors name no pool
+    if (!address) {
+      spdlog::error("{}", address.error().message);  // php-fpm's socket errors name no pool
       return false;
     }
-    pool_plan.addresses.push_back(std::get<net::ListenAddress>(address));
+    pool_plan.addresses.push_back(*address);
   }
   if (!quick && !apply_listen(pool, pool_plan.server.listen)) return false;
   if (pool.pm.status_listen && !pool.pm.status_listen->empty()) {
     auto address = net::parse_listen_address(*pool.pm.status_listen);
-    if (auto* error = std::get_if<net::AddressError>(&address)) {
-      spdlog::error("{}", error->message);
+    if (!address) {
+      spdlog::error("{}", address.error().message);
       return false;
     }
-    pool_plan.status_addresses.push_back(std::get<net::ListenAddress>(address));
+    pool_plan.status_addresses.push_back(*address);
     // php-fpm (fpm_worker_pool_shared_status_alloc): the status page is "/" when unset.
     if (!pool.pm.status_path) pool.pm.status_path = "/";
   }
@@ -138,7 +136,7 @@ std::string default_config_file(const cli::Options& options) {
   return kDebianConfigFile;
 }
 
-std::variant<Plan, int> make_plan(const cli::Options& options) {
+Expected<Plan, cli::ExitCode> make_plan(const cli::Options& options) {
   Plan plan;
   plan.options = &options;
   if (options.prefix && !is_directory(*options.prefix)) {
@@ -200,7 +198,7 @@ std::variant<Plan, int> make_plan(const cli::Options& options) {
     }
     spdlog::info("configuration file {} test is successful\n",
                  plan.config_file.empty() ? "(command line)" : plan.config_file);
-    return 0;
+    return Unexpected(cli::ExitCode::Ok);
   }
   return plan;
 }

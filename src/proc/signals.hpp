@@ -1,6 +1,6 @@
 #pragma once
 // Signal plumbing shared by the master and its children. The master never runs handlers: it
-// blocks the signals it acts on and takes them one at a time with sigtimedwait, so a signal never
+// blocks the signals it acts on and reads them one at a time from a signalfd, so a signal never
 // interrupts it halfway through a step. Private to proc/.
 #include <csignal>
 #include <string>

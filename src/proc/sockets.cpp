@@ -55,7 +55,8 @@ std::string unix_path_of(int fd) {
 
 bool open_sockets(const Plan& plan, std::vector<std::vector<BoundSocket>>& sockets) {
   auto inherited = take_inherited();
-  sockets.assign(plan.pools.size(), {});
+  sockets.clear();
+  sockets.resize(plan.pools.size());
   for (std::size_t i = 0; i < plan.pools.size(); ++i) {
     const auto& pool = plan.pools[i];
     std::vector<std::pair<net::ListenAddress, bool>> wanted;
@@ -69,12 +70,12 @@ bool open_sockets(const Plan& plan, std::vector<std::vector<BoundSocket>>& socke
         socket.unix_path = unix_address->path;
       }
       if (auto found = inherited.find(socket.name); found != inherited.end()) {
-        socket.fd = found->second;
+        socket.fd.reset(found->second);
         inherited.erase(found);
       } else {
         std::string error;
-        socket.fd = net::Listener::bind(address, pool.server.listen, &error);
-        if (socket.fd < 0) {
+        socket.fd.reset(net::Listener::bind(address, pool.server.listen, &error));
+        if (!socket.fd) {
           spdlog::error("{}", error);
           return false;
         }
@@ -95,10 +96,10 @@ std::string export_sockets(const std::vector<std::vector<BoundSocket>>& sockets)
   std::string value;
   for (const auto& pool : sockets) {
     for (const auto& socket : pool) {
-      int flags = ::fcntl(socket.fd, F_GETFD);
-      if (flags >= 0) ::fcntl(socket.fd, F_SETFD, flags & ~FD_CLOEXEC);
+      int flags = ::fcntl(socket.fd.get(), F_GETFD);
+      if (flags >= 0) ::fcntl(socket.fd.get(), F_SETFD, flags & ~FD_CLOEXEC);
       if (!value.empty()) value += ',';
-      value += socket.name + "=" + std::to_string(socket.fd);
+      value += socket.name + "=" + std::to_string(socket.fd.get());
     }
   }
   return value;
@@ -107,8 +108,7 @@ std::string export_sockets(const std::vector<std::vector<BoundSocket>>& sockets)
 void close_sockets(std::vector<std::vector<BoundSocket>>& sockets) {
   for (auto& pool : sockets) {
     for (auto& socket : pool) {
-      if (socket.fd >= 0) ::close(socket.fd);
-      socket.fd = -1;
+      socket.fd.reset();
       if (!socket.unix_path.empty()) ::unlink(socket.unix_path.c_str());
     }
   }

@@ -6,12 +6,13 @@
 #include <vector>
 
 #include "zfpm/proc/plan.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::proc {
 
 struct BoundSocket {
   std::string name;       // net::to_string(address): the FPM_SOCKETS key and the log name
-  int fd = -1;
+  UniqueFd fd;
   std::string unix_path;  // removed when the master exits (not on reload)
   bool status = false;    // pm.status_listen
 };

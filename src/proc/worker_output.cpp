@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "system.hpp"
 #include "zfpm/obs/log.hpp"
 
 namespace zfpm::proc {
@@ -37,25 +38,20 @@ bool WorkerOutput::start(const config::PoolConfig& pool) {
     to_dev_null(STDERR_FILENO);
     return true;
   }
-  int out[2];
-  int err[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) {
+  UniqueFd out_read, out_write, err_read, err_write;
+  if (!make_pipe(out_read, out_write) || !make_pipe(err_read, err_write)) {
     spdlog::error("[pool {}] failed to create the pipe for worker output: {}", pool_,
                   std::strerror(errno));
     return false;
   }
-  if (::pipe2(err, O_CLOEXEC) != 0) {
-    spdlog::error("[pool {}] failed to create the pipe for worker output: {}", pool_,
-                  std::strerror(errno));
-    ::close(out[0]);
-    ::close(out[1]);
-    return false;
-  }
-  ::dup2(out[1], STDOUT_FILENO);
-  ::dup2(err[1], STDERR_FILENO);
-  ::close(out[1]);
-  ::close(err[1]);
-  reader_ = std::thread([this, out_fd = out[0], err_fd = err[0]] { read_loop(out_fd, err_fd); });
+  ::dup2(out_write.get(), STDOUT_FILENO);
+  ::dup2(err_write.get(), STDERR_FILENO);
+  // stdout and stderr are the only write ends left: the reader sees the end when they close.
+  out_write.reset();
+  err_write.reset();
+  reader_ = std::thread([this, out = std::move(out_read), err = std::move(err_read)]() mutable {
+    read_loop(std::move(out), std::move(err));
+  });
   return true;
 }
 
@@ -69,12 +65,12 @@ void WorkerOutput::stop() {
   reader_.join();
 }
 
-void WorkerOutput::read_loop(int out_fd, int err_fd) {
+void WorkerOutput::read_loop(UniqueFd out_fd, UniqueFd err_fd) {
   struct Stream {
-    int fd;
+    UniqueFd fd;
     const char* name;
     std::string pending;
-  } streams[2] = {{out_fd, "stdout", {}}, {err_fd, "stderr", {}}};
+  } streams[2] = {{std::move(out_fd), "stdout", {}}, {std::move(err_fd), "stderr", {}}};
   const int pid = static_cast<int>(::getpid());
   auto emit = [&](const Stream& stream, std::string_view line, bool continued_from,
                   bool continues) {
@@ -90,21 +86,20 @@ void WorkerOutput::read_loop(int out_fd, int err_fd) {
   char buffer[16 * 1024];
   int open_streams = 2;
   while (open_streams > 0) {
-    pollfd fds[2] = {{streams[0].fd, POLLIN, 0}, {streams[1].fd, POLLIN, 0}};
+    pollfd fds[2] = {{streams[0].fd.get(), POLLIN, 0}, {streams[1].fd.get(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     for (int i = 0; i < 2; ++i) {
       Stream& stream = streams[i];
-      if (stream.fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      ssize_t n = ::read(stream.fd, buffer, sizeof buffer);
+      if (!stream.fd || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(stream.fd.get(), buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         if (!stream.pending.empty()) emit(stream, stream.pending, continued[i], false);
         stream.pending.clear();
-        ::close(stream.fd);
-        stream.fd = -1;
+        stream.fd.reset();
         fds[i].fd = -1;
         --open_streams;
         continue;
@@ -124,9 +119,6 @@ void WorkerOutput::read_loop(int out_fd, int err_fd) {
         stream.pending.erase(0, kLongestPiece);
       }
     }
-  }
-  for (auto& stream : streams) {
-    if (stream.fd >= 0) ::close(stream.fd);
   }
 }
 

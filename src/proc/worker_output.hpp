@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "zfpm/config/pool.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::proc {
 
@@ -27,7 +28,7 @@ class WorkerOutput {
   void stop();
 
  private:
-  void read_loop(int out_fd, int err_fd);
+  void read_loop(UniqueFd out_fd, UniqueFd err_fd);
 
   std::string pool_;
   bool decorate_ = true;

@@ -1,4 +1,4 @@
-// pm.status_path and ping.path as php-fpm serves them (reference/fpm-surface.md §3): every format
+// pm.status_path and ping.path as php-fpm serves them (docs/observability.md): every format
 // parsed back (JSON and XML by python3's parsers, OpenMetrics by its line grammar), the counters
 // against a known load, one ?full record per worker thread, fpm_get_status().
 #include <doctest/doctest.h>

@@ -1,8 +1,8 @@
 #pragma once
-// The command line: php-fpm's flags with php-fpm's meaning (fpm_main.c; reference/fpm-surface.md
-// §1), parsed as php_getopt does (grouped short flags "-tt" / "-FOR", "-dfoo=bar" or "-d foo=bar",
-// long forms with a space or "="), plus zfpm's own long options, none of which changes a php-fpm
-// flag. Without -y, --listen starts one pool from the command line alone (docs/running.md).
+// The command line: php-fpm's flags with php-fpm's meaning (fpm_main.c), parsed as php_getopt
+// does (grouped short flags "-tt" / "-FOR", "-dfoo=bar" or "-d foo=bar", long forms with a space
+// or "="), plus zfpm's own long options, none of which changes a php-fpm flag. Without -y,
+// --listen starts one pool from the command line alone. docs/running.md lists them all.
 #include <spdlog/common.h>
 
 #include <optional>
@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "zfpm/expected.hpp"
 #include "zfpm/net/settings.hpp"
 
 namespace zfpm::cli {
@@ -54,7 +55,7 @@ struct UsageError {
   std::string message;
 };
 
-std::variant<Options, UsageError> parse_options(std::span<const char* const> args);
+Expected<Options, UsageError> parse_options(std::span<const char* const> args);
 
 // php-fpm's usage text (with the program's base name), then zfpm's own options.
 std::string usage(std::string_view argv0);

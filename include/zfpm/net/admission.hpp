@@ -1,7 +1,8 @@
 #pragma once
-// Flow control between the front end and the workers (DESIGN.md: "when all are busy the acceptor
-// stops accepting, so excess connections wait in the kernel backlog"). There are `slots` places
-// for requests: one per worker plus a small queue. A slot is taken by
+// Flow control between the front end and the workers: when all are busy nobody accepts, so
+// excess connections wait in the kernel's backlog (docs/internals.md, "Admission", has the calls
+// each caller makes). There are `slots` places for requests: one per worker plus a small queue.
+// A slot is taken by
 //   - a request handed to the pool, until its worker is free again (job_done), and
 //   - a new connection, until its first request is ready (reserved): so accepting stops as soon
 //     as the connections already inside could fill every slot.

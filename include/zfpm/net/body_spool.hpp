@@ -4,8 +4,10 @@
 // and the descriptor is close-on-exec so a PHP exec() never inherits it.
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "zfpm/fcgi/body.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::net {
 
@@ -13,16 +15,13 @@ class TempFileSpool final : public fcgi::BodySpool {
  public:
   // In `directory`; null, with *error set, when no file can be made there.
   static std::unique_ptr<TempFileSpool> create(const std::string& directory, std::string* error);
-  ~TempFileSpool() override;
-  TempFileSpool(const TempFileSpool&) = delete;
-  TempFileSpool& operator=(const TempFileSpool&) = delete;
 
   bool append(std::span<const char> bytes, std::string* error) override;
   std::size_t read(std::uint64_t offset, std::span<char> out) const override;
 
  private:
-  explicit TempFileSpool(int fd) : fd_(fd) {}
-  int fd_;
+  explicit TempFileSpool(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
   std::uint64_t size_ = 0;
 };
 

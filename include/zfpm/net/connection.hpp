@@ -12,15 +12,20 @@
 //   idle between keep-alive requests: idle_timeout;
 //   a response the client does not read: client_timeout without progress.
 // A request that runs or waits for a worker has no read deadline (the script takes its time).
-#include <span>
+//
+// Its life is one Phase (below) plus two flags that are not phases: writing_ (the strand is
+// sending what the socket could not take) and close_after_writes_ (the connection ends once the
+// request under way is over and the queue is sent); docs/internals.md, "Connection".
 #include <asio.hpp>
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "zfpm/fcgi/parser.hpp"
+#include "zfpm/fcgi/reply.hpp"
 #include "zfpm/net/admission.hpp"
 #include "zfpm/net/connection_outbox.hpp"
 #include "zfpm/net/settings.hpp"
@@ -43,6 +48,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Socket = asio::generic::stream_protocol::socket;
   using Clock = std::chrono::steady_clock;
 
+  enum class Phase {
+    // New: holds the admission slot reserved at accept until its first request is ready (or the
+    // connection goes: Admission::close(true)).
+    Opening,
+    // No request handed out: idle between requests, or receiving the next one.
+    Idle,
+    // A request was handed out, to the pool or parked with Admission until a slot is free (the
+    // thread that frees the slot takes it from parked_ without this strand), until its end is
+    // collected (collect_finished) or it is taken back (unpark).
+    Running,
+    // The socket is closed and Admission told; nothing happens any more.
+    Closed,
+  };
+
   // A new connection holds a reserved admission slot until its first request is ready; one a
   // worker served a first request on (Server::pull) comes without one (`reserved` false).
   // socket: non-blocking already (accept4); peer: for log lines; client_ip: the access log's %R.
@@ -58,12 +77,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Nothing in flight: no request arriving, waiting, running or being written, and not a new
   // connection whose first request is on its way (for a graceful stop, which then closes it).
   // Call on the strand.
-  bool quiet() const {
-    // A request whose last records are out counts as over (collect_finished has yet to run).
-    const bool between = request_running_ ? outbox_.finished() && outbox_.pending() == 0
-                                          : parser_.between_requests();
-    return closed_ || (!reserved_ && between && !writing_);
-  }
+  bool quiet() const;
 
   // Called on the strand on behalf of the request's Channel.
   void queue_write(std::string_view bytes);
@@ -94,6 +108,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Handles the parser's events_, then waits for more.
   void take_events();
   void handle(fcgi::Event& event);
+  // Queues what the connection answers by itself (fcgi/reply.hpp).
+  void send_reply(fcgi::Reply reply);
   void on_ready(fcgi::Request request);
   void on_aborted(const fcgi::Aborted& aborted);
   void on_protocol_error(const fcgi::ProtocolError& error);
@@ -110,6 +126,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void want_finish_post();
   void complete_request(bool keep_conn, Clock::time_point at);
 
+  bool closed() const { return phase_ == Phase::Closed; }
+
   void update_deadline();
   void arm_timer(Clock::time_point when);
   void on_timer();
@@ -122,25 +140,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   fcgi::Parser parser_;
   std::vector<fcgi::Event> events_;
 
+  Phase phase_;
   bool writing_ = false;  // the outbox has queued bytes and the strand is sending them
   bool close_after_writes_ = false;
-  bool closed_ = false;
 
-  // Admission: a new connection's reserved slot; a ready request waiting for a worker's slot.
-  // A waiting request is already a job, parked with Admission: the worker that frees a slot
-  // hands it to the pool itself (and usually takes it), with no trip through this strand.
+  // A ready request waiting for a slot is already a job, parked with Admission: the worker that
+  // frees a slot hands it to the pool itself (and usually takes it), with no trip through this
+  // strand. Whoever moves `state` from Waiting first owns the job.
+  enum class ParkState {
+    Waiting,    // with Admission
+    Taken,      // a grant handed it to the pool
+    Cancelled,  // taken back here (unpark) before any grant
+  };
   struct Parked {
-    std::atomic<int> state{0};  // kWaiting, then kTaken (by a grant) or kCancelled (here)
+    std::atomic<ParkState> state{ParkState::Waiting};
     pool::Job job;
     Channel* channel = nullptr;  // job's
   };
-  static constexpr int kWaiting = 0, kTaken = 1, kCancelled = 2;
-  bool reserved_;
   std::shared_ptr<Parked> parked_;  // the running request, while it may still be waiting
   // The running request's channel. Weak: the worker owns it, and when a job is dropped unserved
   // the channel's destructor tells this connection (abandon_request).
   std::weak_ptr<Channel> channel_;
-  bool request_running_ = false;
   // Set by the worker (note_finish_time, and the outbox's finished mark), taken by the strand
   // (collect_finished).
   std::atomic<Clock::rep> finished_at_{0};

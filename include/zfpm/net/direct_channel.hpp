@@ -11,14 +11,17 @@
 
 #include "zfpm/fcgi/output_sink.hpp"
 #include "zfpm/net/connection_outbox.hpp"
+#include "zfpm/unique_fd.hpp"
 
 namespace zfpm::net {
 
 class Server;
 
-// A client a worker accepted: its descriptor (non-blocking, close-on-exec) and names.
+// A client a worker accepted: its descriptor (non-blocking, close-on-exec) and names. The
+// descriptor goes with it: to the DirectChannel, then closed or released to the I/O thread's
+// Connection.
 struct PulledClient {
-  int fd = -1;
+  UniqueFd fd;
   asio::generic::stream_protocol protocol{AF_UNIX, 0};
   std::string peer;       // for log lines
   std::string client_ip;  // the access log's %R

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <variant>
 
+#include "zfpm/expected.hpp"
+
 namespace zfpm::net {
 
 struct TcpAddress {
@@ -22,7 +24,7 @@ struct AddressError {
   std::string message;
 };
 
-std::variant<ListenAddress, AddressError> parse_listen_address(std::string_view text);
+Expected<ListenAddress, AddressError> parse_listen_address(std::string_view text);
 
 std::string to_string(const ListenAddress& address);
 

@@ -64,8 +64,8 @@ class Server {
 
  private:
   bool may_accept();
-  // listen.allowed_clients; a client refused is logged and closed.
-  bool allowed(int fd, const sockaddr_storage& peer);
+  // listen.allowed_clients; a client refused is logged (the caller closes it).
+  bool allowed(const sockaddr_storage& peer);
   // Logs (at most every 10 s) that a client was left waiting, and why.
   void note_refusal(Admission::Refusal refusal);
   // From pull(), when requests wait: at most once a millisecond across workers, whether a

@@ -1,7 +1,7 @@
 #pragma once
 // The PHP engine's process-wide life: module startup on the TSRM main thread before any worker
-// exists, module shutdown after every worker has joined (reference/zts-sapi.md §1.1, §1.5).
-// Only php/ includes PHP headers; this interface does not.
+// exists, module shutdown after every worker has joined (docs/internals.md, "Startup and
+// threads"). Only php/ includes PHP headers; this interface does not.
 #include <string>
 #include <vector>
 

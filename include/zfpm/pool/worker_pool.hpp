@@ -1,7 +1,7 @@
 #pragma once
 // PHP worker threads. Each is a pthread with an explicit stack (PHP 8.2 has no C-stack guard, so
-// deep recursion needs room: reference/zts-sapi.md §3.3), created only after PHP's module startup,
-// and owns its own PHP context for its whole life. Jobs arrive through one bounded hand-off.
+// deep recursion needs room: docs/internals.md), created only after PHP's module startup, and
+// owns its own PHP context for its whole life. Jobs arrive through one bounded hand-off.
 #include <pthread.h>
 
 #include <chrono>
@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "zfpm/config/pool.hpp"
 #include "zfpm/fcgi/output_sink.hpp"
 #include "zfpm/fcgi/request.hpp"
 
@@ -28,8 +29,9 @@ struct Job {
 // false, then tear the context down. Provided by php/.
 using WorkerBody = std::function<void(unsigned worker_id)>;
 
-// php-fpm's process managers, as threads (pm = static | dynamic | ondemand).
-enum class PmMode { Static, Dynamic, Ondemand };
+// php-fpm's process managers, as threads (pm = static | dynamic | ondemand): the configuration's
+// own enum, one type from the pool file to the pool.
+using PmMode = config::PmStyle;
 
 class WorkerPool {
  public:
@@ -42,6 +44,9 @@ class WorkerPool {
     unsigned max_spare_servers = 0;  // dynamic: more idle threads than this: one leaves a second
     unsigned max_spawn_rate = 32;    // dynamic: threads started per second at most
     std::chrono::milliseconds idle_timeout{10'000};  // ondemand: an idle thread leaves after it
+    // dynamic: how often maintenance runs (php-fpm's, once a second), and the window of
+    // max_spawn_rate. Only tests change it (tests/unit/pool/worker_pool_test.cpp).
+    std::chrono::milliseconds maintenance_tick{1'000};
     unsigned id_offset = 0;  // the body sees id + id_offset (a second pool in one process)
     std::string name;        // the pool's name, for its log lines
     // Each thread runs under SCHED_BATCH: waking it never preempts the thread that woke it (the

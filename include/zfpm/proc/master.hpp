@@ -1,6 +1,6 @@
 #pragma once
-// The master (DESIGN.md "Processes"): single-threaded, never runs PHP. It binds every pool's
-// sockets, forks one child per pool, restarts a child that dies (with backoff and
+// The master (docs/internals.md, "Processes"): single-threaded, never runs PHP. It binds every
+// pool's sockets, forks one child per pool, restarts a child that dies (with backoff and
 // emergency_restart_threshold), and acts on php-fpm's signals with php-fpm's log lines:
 //   SIGTERM, SIGINT  "Terminating ...": children stopped now, then "exiting, bye-bye!";
 //   SIGQUIT          "Finishing ...": children finish what they accepted, then exit;

@@ -6,11 +6,12 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "zfpm/cli/exit_code.hpp"
 #include "zfpm/cli/options.hpp"
 #include "zfpm/config/config.hpp"
+#include "zfpm/expected.hpp"
 #include "zfpm/net/listen_address.hpp"
 #include "zfpm/net/settings.hpp"
 
@@ -45,10 +46,10 @@ struct Plan {
   const cli::Options* options = nullptr;  // the command line it came from (for PHP's -c -n -d)
 };
 
-// Builds the plan, logging php-fpm's diagnostics (config errors name file:line). On failure
-// returns the exit code (78, after "FPM initialization failed"). With -t it also logs php-fpm's
-// "configuration file ... test is successful" (-tt: the dump first) and returns 0.
-std::variant<Plan, int> make_plan(const cli::Options& options);
+// Builds the plan, logging php-fpm's diagnostics (config errors name file:line). Without a plan
+// to run, the code to exit with: Config after "FPM initialization failed", or with -t, once
+// php-fpm's "configuration file ... test is successful" is logged (-tt: the dump first), Ok.
+Expected<Plan, cli::ExitCode> make_plan(const cli::Options& options);
 
 // The php-fpm.conf used without -y: "<-p>/etc/php-fpm.conf" with a prefix, else Debian's
 // php8.2-fpm path, so that a swapped binary finds the file php-fpm read.
