@@ -37,7 +37,7 @@ contains "ENV" "$(inspect '{{json .Config.Env}}')" '"PHP_INI_DIR=/usr/local/etc/
 
 # --- 2. Files where the official image has them; no compiler -----------------------------------
 files=$(docker run --rm --entrypoint sh "$image" -c '
-  for f in /usr/local/sbin/zfpm /usr/local/sbin/php-fpm /usr/local/bin/zfpm-load \
+  for f in /usr/local/sbin/zfpm /usr/local/sbin/php-fpm /usr/local/bin/zfpm-load /usr/local/bin/php \
     /usr/local/etc/php-fpm.conf /usr/local/etc/php-fpm.d/www.conf \
     /usr/local/etc/php-fpm.d/docker.conf /usr/local/etc/php-fpm.d/zz-docker.conf \
     /usr/local/etc/php/php.ini /usr/local/etc/php/php.ini-production \
@@ -86,6 +86,11 @@ docker run -d --name "$name" -e ZFPM_IMAGE_TEST=from-docker-run \
 wait_healthy "$name"
 say "ok: healthy (zfpm-healthcheck: zfpm-load --once for /ping)"
 ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+# `php`, the CLI, reads the same php.ini and conf.d.
+expect "php -r in the image" "$(docker run --rm \
+  -v "$work/conf.d/zz-test.ini:/usr/local/etc/php/conf.d/zz-test.ini:ro" "$image" \
+  php -r 'echo php_ini_loaded_file(), " ", ini_get("memory_limit"), " ", PHP_ZTS;')" \
+  "/usr/local/etc/php/php.ini 77M 1"
 answer=$("$zfpm_load" --once "$ip:9000" /var/www/html/info.php | sed '1,/^\r*$/d')
 expect "a request over the bridge network" "$answer" \
   '{"sapi":"fpm-fcgi","user":"www-data","env":"from-docker-run","memory_limit":"77M","display_errors":"","cwd":"\/var\/www\/html"}'
