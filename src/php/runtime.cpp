@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "environment.hpp"
+#include "zfpm/cli/install_layout.hpp"
 #include "execution_timer.hpp"
 #include "executor.hpp"
 #include "pool_ini.hpp"
@@ -84,6 +85,28 @@ void ini_defaults(HashTable* configuration) {
   set("opcache.interned_strings_buffer", "32");
   set("opcache.max_accelerated_files", "100000");
   set("opcache.max_wasted_percentage", "50");
+  // An installed zfpm's extensions are beside its libphp, not in the PHP prefix it was built in.
+  if (const auto& layout = cli::install_layout(); layout.installed()) {
+    set("extension_dir", layout.extension_dir);
+  }
+}
+
+// An installed zfpm reads its own php.ini and conf.d (cli/install_layout.hpp), where PHP itself
+// would look in the prefix it was built in: -c, -n, PHPRC and PHP_INI_SCAN_DIR still win, as they
+// do over PHP's built-in folders. The scan folder can only be given to PHP in the environment: it
+// is set for module startup alone (true: unset it after), and scripts never see it.
+char* installed_ini_dir_ = nullptr;
+
+bool use_installed_ini_lookup(const RuntimeSettings& settings) {
+  const auto& layout = cli::install_layout();
+  if (!layout.installed() || settings.no_php_ini) return false;
+  if (settings.php_ini.empty() && !std::getenv("PHPRC")) {
+    installed_ini_dir_ = strdup(layout.php_ini_dir.c_str());
+    sapi.php_ini_path_override = installed_ini_dir_;
+  }
+  if (std::getenv("PHP_INI_SCAN_DIR")) return false;
+  ::setenv("PHP_INI_SCAN_DIR", layout.scan_dir().c_str(), 1);
+  return true;
 }
 
 // A worker's PHP context: globals, GINITs, copied INI and function tables, then this thread's
@@ -124,7 +147,10 @@ bool startup(const RuntimeSettings& settings) {
     sapi.php_ini_path_override = ini_path_;
   }
   pool_ini::prepare(settings.pool);  // applied at the end of module startup
-  if (sapi.startup(&sapi) == FAILURE) {
+  const bool scan_dir_set = use_installed_ini_lookup(settings);
+  const bool started = sapi.startup(&sapi) == SUCCESS;
+  if (scan_dir_set) ::unsetenv("PHP_INI_SCAN_DIR");
+  if (!started) {
     spdlog::error("PHP module startup failed");
     return false;
   }
@@ -152,6 +178,8 @@ void shutdown() {
   pool_ini::clear();
   std::free(ini_entries_);
   std::free(ini_path_);
+  std::free(installed_ini_dir_);
+  installed_ini_dir_ = nullptr;
   ini_entries_ = nullptr;
   ini_path_ = nullptr;
 }

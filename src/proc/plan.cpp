@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "credentials.hpp"
+#include "zfpm/cli/install_layout.hpp"
 #include "zfpm/config/dump.hpp"
 #include "zfpm/config/loader.hpp"
 #include "zfpm/obs/access_format.hpp"
@@ -17,7 +18,8 @@ namespace {
 
 constexpr int kExitConfig = 78;
 
-// Debian's php8.2-fpm reads this when started without -y (its PHP_SYSCONFDIR).
+// Debian's php8.2-fpm reads this when started without -y (its PHP_SYSCONFDIR); so does zfpm run
+// from its build tree. An installed zfpm reads its own (cli/install_layout.hpp).
 constexpr const char* kDebianConfigFile = "/etc/php/8.2/fpm/php-fpm.conf";
 
 spdlog::level::level_enum to_spdlog(config::Level level) {
@@ -132,6 +134,7 @@ bool plan_pool(const cli::Options& options, config::PoolConfig pool, Plan& plan)
 
 std::string default_config_file(const cli::Options& options) {
   if (options.prefix) return *options.prefix + "/etc/php-fpm.conf";
+  if (const auto& layout = cli::install_layout(); layout.installed()) return layout.config_file;
   return kDebianConfigFile;
 }
 
@@ -148,6 +151,11 @@ std::variant<Plan, int> make_plan(const cli::Options& options) {
     plan.config_file = options.fpm_config.empty() ? default_config_file(options) : options.fpm_config;
     config::Prefixes prefixes;
     prefixes.prefix = options.prefix;
+    // php-fpm's PHP_PREFIX and PHP_LOCALSTATEDIR: an installed zfpm's own, else Debian's.
+    if (const auto& layout = cli::install_layout(); layout.installed()) {
+      prefixes.install_prefix = layout.prefix;
+      prefixes.localstatedir = layout.localstatedir;
+    }
     auto loaded = config::load_config(plan.config_file, prefixes);
     // fpm_conf_post_process applies [global] log_level before it checks the pools, so their
     // notices obey it (bug68458-pm-no-start-server.phpt); -d/--log-level on the command line wins.
