@@ -5,7 +5,8 @@ one the image, its pool files and the Caddyfile really use. Run by kubernetes_te
 
 usage: kubernetes_check.py REPO_ROOT CADDY_JSON < rendered.yaml
   CADDY_JSON: the pod's Caddyfile as `caddy adapt` makes it JSON (the test renders it).
-Prints one line per check; exits 1 on the first that fails.
+Prints one line per check; exits 1 on the first that fails. Needs python3-yaml, which comes with
+docker-compose (scripts/setup installs it).
 """
 import glob
 import json
