@@ -51,7 +51,9 @@ zfpm_path_from(zfpm_lib_from_sbin "${CMAKE_INSTALL_SBINDIR}" "${zfpm_lib_dir}")
 zfpm_path_from(zfpm_lib_from_bin "${CMAKE_INSTALL_BINDIR}" "${zfpm_lib_dir}")
 zfpm_path_from(zfpm_conf_from_sbin "${CMAKE_INSTALL_SBINDIR}" "${ZFPM_CONFDIR}")
 zfpm_path_from(zfpm_ini_from_sbin "${CMAKE_INSTALL_SBINDIR}" "${ZFPM_PHP_INI_DIR}")
-target_compile_definitions(zfpm_core PRIVATE
+# On the one file that reads them: a tree configured for another prefix (the package's) then
+# compiles every other file as build/ does, and ccache has them already.
+set_property(SOURCE src/cli/install_layout.cpp APPEND PROPERTY COMPILE_DEFINITIONS
   ZFPM_INSTALL_PREFIX_DIR="${zfpm_prefix_from_sbin}"
   ZFPM_INSTALL_LOCALSTATE_DIR="${zfpm_localstate_from_sbin}"
   ZFPM_INSTALL_LIB_DIR="${zfpm_lib_from_sbin}"

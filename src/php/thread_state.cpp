@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <clocale>
 #include <cstring>
@@ -140,9 +141,14 @@ ZEND_FUNCTION(zfpm_opcache_refused) {
 void confine_thread() {
   // A private fs_struct: umask() (and the real cwd, which PHP's virtual cwd does not use) now
   // belong to this thread. PHP restores the umask at request end (basic_functions.c RSHUTDOWN).
+  // Docker's default seccomp profile refuses unshare() to a container without CAP_SYS_ADMIN:
+  // said once per process, not once per thread.
   if (::unshare(CLONE_FS) != 0) {
-    spdlog::warn("unshare(CLONE_FS) failed ({}): umask() is shared by all worker threads",
-                 std::strerror(errno));
+    static std::atomic_flag said = ATOMIC_FLAG_INIT;
+    if (!said.test_and_set()) {
+      spdlog::warn("unshare(CLONE_FS) failed ({}): umask() is shared by all worker threads",
+                   std::strerror(errno));
+    }
   }
 }
 
