@@ -186,10 +186,14 @@ int run_child(ChildSetup& setup) {
                                .ini_defines = options.ini_defines,
                                .document_root = plan.document_root,
                                .pool = plan.config};
-  output.start(plan.config);
   php::prepare_process(plan.config);  // clear_env, env[]: applied by startup, after php.ini
   if (!php::startup(runtime)) return to_int(ExitCode::Software);
   teardown.add([] { php::shutdown(); });  // last of all: no thread runs PHP any more by then
+  // Only now are stdout and stderr caught (catch_workers_output), as php-fpm's master opens the
+  // access log before any child redirects them: an access.log of /proc/self/fd/2 (the official
+  // image's) is this process's own stderr, not a second writer on the pipe, whose reader would
+  // then never see the pipe's end and hold the child's graceful stop to process_control_timeout.
+  output.start(plan.config);
   if (!apply_process_settings(plan)) return to_int(ExitCode::Config);
   // When the master dies, so does its child (set after the uid change, which clears it).
   const pid_t master = ::getppid();

@@ -60,3 +60,25 @@ TEST_CASE("decorate_workers_output = no logs the script's lines as they are") {
   REQUIRE(line);
   CHECK(*line == "err line 7");
 }
+
+// The official php:*-fpm image's pool: access.log = /proc/self/fd/2 beside catch_workers_output.
+// The access log is the process's stderr, as php-fpm's master opens it: its lines are not caught
+// as a script's output, and SIGQUIT ends the child once its requests are answered, not after
+// process_control_timeout.
+TEST_CASE("access.log on /proc/self/fd/2 with catch_workers_output: plain lines, a prompt stop") {
+  ZfpmServer server({.global_config = "process_control_timeout = 20s\n",
+                     .pool_config = "catch_workers_output = yes\naccess.log = /proc/self/fd/2\n"});
+  INFO("zfpm log:\n", server.process.log());
+  REQUIRE(server.get(server.script("say.php", say_php), "n=3").body == "ok");
+  auto access = server.process.wait_for_log_line(
+      [](std::string_view l) { return l.find("\"GET /say.php") != std::string::npos; }, 5s);
+  REQUIRE(access);
+  CHECK(access->find("said into") == std::string::npos);
+  CHECK(server.process.wait_for_log("said into stderr: \"err line 3\"", 5s));
+  const auto started = std::chrono::steady_clock::now();
+  auto status = server.process.stop(SIGQUIT, 30s);
+  CHECK(status.exited);
+  CHECK(status.code == 0);
+  CHECK(std::chrono::steady_clock::now() - started < 5s);
+  CHECK(server.process.log().find("exited on signal") == std::string::npos);
+}

@@ -57,7 +57,9 @@ log "building PHP $version (ZTS) into $prefix; this takes several minutes"
 # The source package needs a deb-src entry for bookworm main (same mirror as the binary one).
 if [ -z "$(apt-cache showsrc php8.2 2>/dev/null)" ]; then
   log "adding a deb-src entry for bookworm main"
-  uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
+  # A root whose sources are a one-line sources.list has no debian.sources: Debian's mirror then.
+  uri=$( (sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
+    true) | head -n 1)
   cat >/etc/apt/sources.list.d/zfpm-deb-src.sources <<SRC
 Types: deb-src
 URIs: ${uri:-http://deb.debian.org/debian}
