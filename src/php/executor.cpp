@@ -10,8 +10,10 @@
 #include "environment.hpp"
 #include "execution_timer.hpp"
 #include "fastcgi_log.hpp"
+#include "opcache_restart.hpp"
 #include "pool_status.hpp"
 #include "post_body.hpp"
+#include "request_gate.hpp"
 #include "request_info.hpp"
 #include "request_ini.hpp"
 #include "sapi.hpp"
@@ -189,6 +191,9 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
     if (ctx.sink->active()) ctx.sink->end(255);
     return true;
   }
+  // Waits here while an opcache reset drains PHP (opcache_restart.hpp): before the request's
+  // clock starts for the watchdog and the scoreboard.
+  request_gate::enter();
   fill_request_info(ctx, info);
   pool_status::request_info(ctx);
   watchdog::request_started();  // request_terminate_timeout and the slowlog count from here
@@ -224,6 +229,8 @@ bool execute(RequestContext& ctx, const ExecutorSettings& settings) {
     zend_end_try();
     execution_timer::after_shutdown();
   }
+  opcache_restart::request_ended();
+  request_gate::leave();
   if (!healthy)
     spdlog::error("a PHP bailout escaped the request; replacing the worker's PHP context");
   // Normally END_REQUEST went out in the SAPI's deactivate; if startup failed, send it here.

@@ -39,6 +39,9 @@ PHP_INI_ENTRY_EX("cgi.discard_path", "0", PHP_INI_SYSTEM, nullptr, zend_ini_bool
 PHP_INI_ENTRY_EX("fastcgi.logging", "1", PHP_INI_SYSTEM, nullptr, zend_ini_boolean_displayer_cb)
 PHP_INI_ENTRY("fastcgi.error_header", nullptr, PHP_INI_SYSTEM, nullptr)
 PHP_INI_ENTRY("fpm.config", nullptr, PHP_INI_SYSTEM, nullptr)
+// zfpm's own: how long an opcache_reset() waits for running requests, in seconds
+// (opcache_restart.cpp; docs/php.md).
+PHP_INI_ENTRY("zfpm.opcache_reset_timeout", "5", PHP_INI_SYSTEM, nullptr)
 PHP_INI_END()
 
 const char* ini_text(const char* name) {

@@ -15,11 +15,13 @@
 #include "zfpm/cli/install_layout.hpp"
 #include "execution_timer.hpp"
 #include "executor.hpp"
+#include "opcache_restart.hpp"
 #include "pool_ini.hpp"
 #include "pool_process.hpp"
 #include "pool_status.hpp"
 #include "post_body.hpp"
 #include "request_context.hpp"
+#include "request_gate.hpp"
 #include "request_info.hpp"
 #include "sapi.hpp"
 #include "thread_state.hpp"
@@ -110,19 +112,25 @@ bool use_installed_ini_lookup(const RuntimeSettings& settings) {
 }
 
 // A worker's PHP context: globals, GINITs, copied INI and function tables, then this thread's
-// own putenv/getenv/setlocale/opcache_reset, and the watchdog's handle on its globals.
+// own putenv/getenv/setlocale/opcache_reset, and the watchdog's handle on its globals. Not while
+// an opcache reset runs (request_gate.hpp).
 void start_context(unsigned worker_id) {
+  request_gate::enter();
   (void)ts_resource(0);
   environment::override_functions();
   thread_state::override_functions();
+  opcache_restart::override_functions();
   watchdog::attach_thread(worker_id, static_cast<long>(::syscall(SYS_gettid)));
+  request_gate::leave();
 }
 
 // The watchdog lets go of the thread's globals before they are freed.
 void free_context() {
+  request_gate::enter();
   watchdog::detach_thread();
   execution_timer::release();
   ts_free_thread();
+  request_gate::leave();
 }
 
 }  // namespace
@@ -192,6 +200,7 @@ void serve(pool::WorkerPool& pool, unsigned worker_id) {
       watchdog::on_lost_worker([&pool](unsigned id) {
         if (id <= pool.size()) pool.replace_lost_worker(id);
       });
+      opcache_restart::attach_pool(pool);
     });
   }
   thread_state::confine_thread();
@@ -224,6 +233,8 @@ void serve(pool::WorkerPool& pool, unsigned worker_id) {
     }
     pool_status::request_idle(worker_id);
     job = pool::Job{};
+    // The response has gone out: an opcache_reset() of this request drains PHP now.
+    opcache_restart::after_request();
     // pm.max_requests: this thread and its PHP context go; the pool starts a fresh thread.
     const auto max_requests = settings_.pool.pm.max_requests;
     if (max_requests > 0 && identity.requests >= static_cast<std::uint64_t>(max_requests)) break;

@@ -17,6 +17,7 @@
 #include "cgi_ini.hpp"
 #include "environment.hpp"
 #include "fastcgi_log.hpp"
+#include "opcache_restart.hpp"
 #include "request_context.hpp"
 #include "user_ini.hpp"
 
@@ -223,6 +224,7 @@ int on_deactivate() {
   // (fastcgi.c: fcgi_flush) always sends 0, which web servers ignore either way.
   RequestContext* ctx = current();
   if (ctx && !ctx->finished && ctx->sink->active()) {
+    opcache_restart::response_ending();  // a request answered after this one sees the reset
     try {
       ctx->sink->end(static_cast<std::uint32_t>(EG(exit_status)));
     } catch (...) {

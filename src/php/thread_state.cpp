@@ -126,16 +126,6 @@ ZEND_FUNCTION(zfpm_setlocale) {
   RETURN_FALSE;
 }
 
-// Under ZTS an opcache restart runs while other threads still execute cached scripts, which
-// corrupts memory (php-src GH-18517, GH-8739). Scripts may not ask for one; deploy by restarting
-// zfpm. The arguments are accepted as opcache declares them.
-ZEND_FUNCTION(zfpm_opcache_refused) {
-  php_error_docref(nullptr, E_WARNING,
-                   "Disabled in zfpm: resetting opcache while other threads run scripts is "
-                   "unsafe; restart zfpm to deploy new code");
-  RETURN_FALSE;
-}
-
 }  // namespace
 
 void confine_thread() {
@@ -152,11 +142,7 @@ void confine_thread() {
   }
 }
 
-void override_functions() {
-  replace_function_handler("setlocale", ZEND_FN(zfpm_setlocale));
-  replace_function_handler("opcache_reset", ZEND_FN(zfpm_opcache_refused));
-  replace_function_handler("opcache_invalidate", ZEND_FN(zfpm_opcache_refused));
-}
+void override_functions() { replace_function_handler("setlocale", ZEND_FN(zfpm_setlocale)); }
 
 void reset_after_request() {
   if (!thread_locale_) return;

@@ -184,7 +184,7 @@ bool WorkerPool::submit(Job job) {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     finished.swap(finished_);
-    if (!idle_waiters_.empty()) {
+    if (!idle_waiters_.empty() && pauses_ == 0) {
       // Straight to the most recently idle worker, woken once the lock is free; the leader
       // only when nobody else is idle (it would have to hand the lead on).
       auto chosen = idle_waiters_.end() - 1;
@@ -225,7 +225,8 @@ void WorkerPool::grow_locked() {
 }
 
 WorkerPool::Waiter* WorkerPool::successor_locked() {
-  if (!intake_.lead || leader_ || lead_refused_ || stopping_ || idle_waiters_.empty()) {
+  if (!intake_.lead || leader_ || lead_refused_ || stopping_ || pauses_ > 0 ||
+      idle_waiters_.empty()) {
     return nullptr;
   }
   return idle_waiters_.back();
@@ -235,11 +236,13 @@ bool WorkerPool::next(Job& job) {
   if (t_holding_job) {
     bool all_busy = false;
     bool queued = false;
+    bool held = false;
     if (intake_.pull && may_pull(all_busy, queued) && intake_.pull(job, all_busy, queued)) {
-      return true;  // the slot goes on with the new job
+      held = hold_if_paused(job);
+      if (!held) return true;  // the slot goes on with the new job
     }
     t_holding_job = false;
-    if (on_job_done_) on_job_done_();
+    if (!held && on_job_done_) on_job_done_();  // a held job keeps the slot in the queue
   }
   std::unique_lock lock(mutex_);
   if (stopping_) return false;
@@ -248,7 +251,7 @@ bool WorkerPool::next(Job& job) {
     t_retired = true;
     return false;
   }
-  if (!queue_.empty()) {
+  if (!queue_.empty() && pauses_ == 0) {
     job = std::move(queue_.front());
     queue_.pop_front();
     t_holding_job = true;
@@ -260,13 +263,13 @@ bool WorkerPool::next(Job& job) {
   idle_waiters_.push_back(&waiter);
   const auto idle_since = std::chrono::steady_clock::now();
   while (!waiter.has_job && !waiter.retire && !stopping_) {
-    if (!queue_.empty()) {  // handed to a leader as it took a client (lead_locked)
+    if (!queue_.empty() && pauses_ == 0) {  // handed to a leader as it took a client (lead_locked)
       waiter.job = std::move(queue_.front());
       queue_.pop_front();
       waiter.has_job = true;
       break;
     }
-    if (intake_.lead && !leader_ && !lead_refused_) {
+    if (intake_.lead && !leader_ && !lead_refused_ && pauses_ == 0) {
       if (lead_locked(lock, waiter, job)) return true;
       // dynamic: the leader wakes once a tick, as the other idle threads do, for maintenance.
       if (settings_.mode == PmMode::Dynamic && !waiter.has_job && !waiter.retire) {
@@ -317,7 +320,15 @@ bool WorkerPool::may_pull(bool& all_busy, bool& queued) {
   // accept() that finds nobody); a stopping pool and a worker that is to leave take nothing new.
   queued = !queue_.empty() || lead_refused_;
   if (settings_.mode == PmMode::Dynamic) maintain_locked(nullptr);
-  return !stopping_ && !leader_ && std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
+  return !stopping_ && pauses_ == 0 && !leader_ &&
+         std::find(lost_.begin(), lost_.end(), t_id) == lost_.end();
+}
+
+bool WorkerPool::hold_if_paused(Job& job) {
+  std::lock_guard lock(mutex_);
+  if (pauses_ == 0) return false;
+  queue_.push_front(std::move(job));
+  return true;
 }
 
 bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job) {
@@ -331,6 +342,11 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
   leader_ = nullptr;
   if (result == LeadResult::Refused) lead_refused_ = true;
   if (result != LeadResult::Got) return false;
+  if (pauses_ > 0) {
+    // The client came as the pool paused: its job waits in the queue with the others.
+    queue_.push_front(std::move(taken));
+    return false;
+  }
   forget_locked(waiter);
   if (waiter.has_job) {
     // A job was handed to this worker while it took a client: the next worker takes it.
@@ -347,6 +363,22 @@ bool WorkerPool::lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter,
   job = std::move(taken);
   t_holding_job = true;
   return true;
+}
+
+void WorkerPool::pause() {
+  std::lock_guard lock(mutex_);
+  ++pauses_;
+  if (leader_) nudge_leader();  // it stops watching the listening sockets
+}
+
+void WorkerPool::resume() {
+  std::vector<Waiter*> woken;
+  {
+    std::lock_guard lock(mutex_);
+    if (pauses_ == 0 || --pauses_ > 0) return;
+    woken = idle_waiters_;  // each takes a queued job, or one of them leads
+  }
+  for (Waiter* waiter : woken) waiter->wake.notify_one();
 }
 
 void WorkerPool::replace_lost_worker(unsigned id) {

@@ -1,6 +1,6 @@
 // What scripts see of the server, as under php-fpm: $_SERVER's order, getenv(), getallheaders(),
 // fastcgi_finish_request(), PHP messages on FCGI_STDERR, fastcgi.error_header, PHP_VALUE, and the
-// per-thread sandboxes for putenv(), setlocale() and opcache_reset().
+// per-thread sandboxes for putenv() and setlocale() (opcache_reset(): opcache_reset_test.cpp).
 #include <doctest/doctest.h>
 
 #include <thread>
@@ -199,21 +199,6 @@ TEST_CASE("putenv() and setlocale() stay in their request and thread") {
   CHECK(first == "one|C.UTF-8|C.UTF-8");
   CHECK(during.body == before.body);
   CHECK(after.body == before.body);
-}
-
-TEST_CASE("opcache_reset() is refused with a warning") {
-  ZfpmServer server;
-  INFO("zfpm log:\n", server.process.log());
-  auto script =
-      server.script("reset.php",
-                    "<?php if (!function_exists('opcache_reset')) { echo 'absent'; return; }"
-                    " var_export(@opcache_reset()); echo '|', error_get_last()['message'] ?? '';");
-
-  auto response = server.get(script);
-
-  if (response.body != "absent") {
-    CHECK(response.body.starts_with("false|opcache_reset(): Disabled in zfpm"));
-  }
 }
 
 TEST_CASE("memory_limit and max_execution_time end the script, and the worker serves on") {

@@ -107,6 +107,14 @@ class WorkerPool {
   // most pm.max_children replacements are alive at once.
   void replace_lost_worker(unsigned id);
 
+  // Hands out no new job until resume(), on every path: a submitted job waits in the pool's
+  // queue, an idle worker neither takes a queued job nor accepts a client (Intake::lead, pull), so
+  // clients wait in the listen backlog; jobs already handed out run on. php/ pauses the pool
+  // while it drains PHP for an opcache reset (docs/php.md). Any thread; pauses nest (the pool
+  // serves again after as many resume() calls as pause() calls).
+  void pause();
+  void resume();
+
   // Stops handing out jobs; running ones finish. Waits until every worker has left its body, up
   // to the deadline; true when all have (and are joined).
   bool stop(std::chrono::steady_clock::duration grace);
@@ -115,6 +123,7 @@ class WorkerPool {
   unsigned size() const { return settings_.workers; }
   PmMode mode() const { return settings_.mode; }
   unsigned id_offset() const { return settings_.id_offset; }
+  const std::string& name() const { return settings_.name; }
 
  private:
   struct Waiter;  // below
@@ -154,6 +163,8 @@ class WorkerPool {
   // Whether a worker that is done with a job may pull its next one (Intake::pull), whether every
   // other worker is busy, and whether jobs wait in the pool.
   bool may_pull(bool& all_busy, bool& queued);
+  // A worker pulled `job` (Intake::pull) as the pool paused: the job waits in the queue (true).
+  bool hold_if_paused(Job& job);
   // In next(), with the lock held and `waiter` idle: leads while no other worker does. True
   // when `job` was set; `lock` is released meanwhile.
   bool lead_locked(std::unique_lock<std::mutex>& lock, Waiter& waiter, Job& job);
@@ -178,6 +189,7 @@ class WorkerPool {
   std::vector<bool> id_taken_;                    // by id - 1
   std::vector<pthread_t> finished_;               // left their body, not joined yet
   bool stopping_ = false;
+  unsigned pauses_ = 0;                                   // pause() calls not resumed yet
   unsigned running_ = 0;                                  // threads inside thread_main
   std::vector<unsigned> lost_;                            // ids of stuck workers, replaced already
   std::chrono::steady_clock::time_point spawn_window_{};  // the last maintenance tick
