@@ -11,8 +11,12 @@ fail() {
 }
 
 say "scripts/run"
+# A process group of its own, as a terminal's foreground job: Ctrl-C is SIGINT to the group (an
+# asynchronous command of a shell without job control would ignore SIGINT instead).
+set -m
 scripts/run >/tmp/run.out 2>/tmp/run.err &
 run_pid=$!
+set +m
 started=$SECONDS
 until grep -q "serving examples/ at http://" /tmp/run.err; do
   if ! kill -0 "$run_pid" 2>/dev/null; then
@@ -26,7 +30,7 @@ say "scripts/run served after $((SECONDS - started)) s"
 url=$(sed -n 's|.*serving examples/ at \(http://[^ ]*\) .*|\1|p' /tmp/run.err | head -n 1)
 page=$(curl -sf "$url") || fail "no answer from $url"
 grep -q "zfpm demo" <<<"$page" || fail "$url did not serve the demo: $page"
-kill -INT "$run_pid"
+kill -INT -- "-$run_pid"
 status=0
 wait "$run_pid" || status=$?
 [ "$status" = 130 ] || { cat /tmp/run.err >&2; fail "scripts/run exited with $status after Ctrl-C"; }
