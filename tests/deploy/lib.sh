@@ -15,6 +15,8 @@ mkdir -p "$deploy_cache"
 # Debian's docker.io: its client matches its engine (another client may come first on PATH).
 if [ -x /usr/bin/docker ]; then DOCKER=${ZFPM_DOCKER:-/usr/bin/docker}; else DOCKER=${ZFPM_DOCKER:-docker}; fi
 BASE_IMAGE=${ZFPM_BASE_IMAGE:-debian:bookworm-slim}
+# Not in the cache folder, which CI's container shares: its pids are the host's.
+dockerd_pidfile=/run/zfpm-test-dockerd.pid
 
 say() { echo "deploy: $*" >&2; }
 fail() {
@@ -30,10 +32,10 @@ ensure_docker() {
   command -v dockerd >/dev/null || fail "dockerd not found (scripts/setup installs docker.io)"
   say "starting dockerd (log: $deploy_cache/dockerd.log)"
   dockerd >"$deploy_cache/dockerd.log" 2>&1 &
-  echo $! >"$deploy_cache/dockerd.pid"
+  echo $! >"$dockerd_pidfile"
   local tries=300
   until docker info >/dev/null 2>&1; do
-    kill -0 "$(cat "$deploy_cache/dockerd.pid")" 2>/dev/null ||
+    kill -0 "$(cat "$dockerd_pidfile")" 2>/dev/null ||
       { tail -n 20 "$deploy_cache/dockerd.log" >&2; fail "dockerd exited"; }
     tries=$((tries - 1))
     [ "$tries" -gt 0 ] || fail "dockerd did not answer within 30 s"
@@ -43,7 +45,7 @@ ensure_docker() {
 
 # Stops the dockerd that ensure_docker started (and nothing else).
 stop_docker() {
-  local pidfile=$deploy_cache/dockerd.pid pid
+  local pidfile=$dockerd_pidfile pid
   [ -f "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
   rm -f "$pidfile"
