@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -19,6 +20,7 @@ namespace zfpm::php::interrupt {
 namespace {
 
 void (*previous_)(zend_execute_data* execute_data) = nullptr;
+std::atomic<bool> stopping_{false};
 
 int terminate_signal() { return SIGRTMIN + 3; }
 int trace_signal() { return SIGRTMIN + 4; }
@@ -40,6 +42,9 @@ void on_interrupt(zend_execute_data* execute_data) {
   const std::uint64_t generation = slot->generation.load(std::memory_order_relaxed);
   if (take(slot->trace_for, generation)) slowlog::write_entry(*slot, EG(current_execute_data));
   if (take(slot->terminate_for, generation)) {
+    if (stopping_.load(std::memory_order_acquire)) {
+      zend_error_noreturn(E_ERROR, "zfpm is stopping now (SIGTERM or SIGINT): the request was ended");
+    }
     const long seconds = static_cast<long>(watchdog::settings().terminate_timeout.count());
     zend_error_noreturn(E_ERROR,
                         "Maximum execution time of %ld second%s exceeded "
@@ -111,5 +116,7 @@ void prepare_thread() {
 void request_trace(watchdog::Slot& slot) { wake(slot, trace_signal()); }
 
 void request_termination(watchdog::Slot& slot) { wake(slot, terminate_signal()); }
+
+void note_stopping() { stopping_.store(true, std::memory_order_release); }
 
 }  // namespace zfpm::php::interrupt

@@ -24,4 +24,8 @@ void prepare_thread();
 void request_trace(watchdog::Slot& slot);
 void request_termination(watchdog::Slot& slot);
 
+// The pool stops now: a termination asked for from here on ends its request with "zfpm is
+// stopping now" instead of request_terminate_timeout's message.
+void note_stopping();
+
 }  // namespace zfpm::php::interrupt

@@ -178,6 +178,13 @@ bool startup(const RuntimeSettings& settings) {
   return true;
 }
 
+void end_running_requests() {
+  if (const std::size_t ended = watchdog::end_all_requests()) {
+    spdlog::debug("[pool {}] ending {} running request{}", settings_.pool.name, ended,
+                  ended == 1 ? "" : "s");
+  }
+}
+
 void shutdown() {
   watchdog::stop();
   php_module_shutdown();

@@ -35,7 +35,8 @@ constexpr std::int64_t kStuckNs = 10'000'000'000;
 constexpr std::size_t kTraceCapacity = 64 * 1024;
 
 Settings settings_;
-bool running_ = false;
+bool running_ = false;  // the slots are kept (start() to stop()): end_all_requests needs them
+bool watching_ = false;  // and the thread runs: a timeout is set
 std::thread thread_;
 std::mutex mutex_;  // slots_, the slots' watchdog fields, the sleep
 std::condition_variable wake_;
@@ -236,23 +237,43 @@ void start(const config::PoolConfig& pool) {
     }
   }
   if (!settings_.slowlog.empty()) slowlog::create_file(settings_.slowlog);
-  if (first_deadline_ns() == kNever) return;
   interrupt::install();
   stopping_ = false;
   running_ = true;
+  if (first_deadline_ns() == kNever) return;
+  watching_ = true;
   thread_ = std::thread(run);
 }
 
 void stop() {
   if (!running_) return;
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+  if (watching_) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    watching_ = false;
   }
-  wake_.notify_all();
-  thread_.join();
   running_ = false;
   interrupt::uninstall();
+}
+
+std::size_t end_all_requests() {
+  if (!running_) return 0;
+  interrupt::note_stopping();
+  std::lock_guard lock(mutex_);
+  std::size_t ended = 0;
+  for (auto& owned : slots_) {
+    Slot& slot = *owned;
+    const std::uint64_t generation = slot.generation.load();
+    if (!slot.attached || generation % 2 == 0) continue;
+    slot.terminate_for.store(generation, std::memory_order_release);
+    interrupt::request_termination(slot);
+    ++ended;
+  }
+  return ended;
 }
 
 const Settings& settings() { return settings_; }
@@ -317,7 +338,7 @@ void request_started() {
   std::int64_t started = now_ns();
   slot->started_ns.store(started, std::memory_order_relaxed);
   slot->generation.fetch_add(1);  // odd: running (seq_cst, see missed_a_start)
-  if (started + first_deadline_ns() < next_wake_.load()) {
+  if (watching_ && started + first_deadline_ns() < next_wake_.load()) {
     std::lock_guard lock(mutex_);
     wake_.notify_one();
   }

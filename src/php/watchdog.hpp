@@ -22,11 +22,17 @@ struct Settings {
 };
 
 // On the main thread after PHP's module startup, before any worker: installs the interrupt
-// function and the signal handlers and starts the thread when a timeout is set.
+// function and the signal handlers, keeps a slot per worker thread, and starts the thread when
+// a timeout is set.
 void start(const config::PoolConfig& pool);
 
 // After every worker has left; joins the thread.
 void stop();
+
+// Stop now (SIGTERM, SIGINT): every request running PHP ends at its next safe point, a blocking
+// call (sleep, a read) returns at once, with the fatal error "zfpm is stopping now"; returns how
+// many were running. From any thread.
+std::size_t end_all_requests();
 
 // The settings start() took (read-only afterwards).
 const Settings& settings();

@@ -32,8 +32,10 @@ namespace {
 using cli::ExitCode;
 using cli::to_int;
 
-// SIGTERM: how long running scripts get before the child exits without PHP's shutdown.
-constexpr auto kStopGrace = std::chrono::seconds(10);
+// How long the scripts still running as the child stops (SIGTERM, SIGINT; SIGQUIT past
+// process_control_timeout) get to leave PHP once told to end, which takes milliseconds unless one
+// sits in code that never returns to PHP; then the child exits without PHP's shutdown.
+constexpr auto kStopGrace = std::chrono::milliseconds(800);
 // The first worker id of the pm.status_listen workers.
 constexpr unsigned kStatusWorkerIds = 100'000;
 // SIGQUIT: how often the child looks whether its last request has been answered.
@@ -226,13 +228,14 @@ int run_child(ChildSetup& setup) {
       }
     }
   }
-  // Any thread still inside PHP after the grace period: module shutdown would free what it
-  // uses, so the child leaves without it.
+  // Whatever still runs PHP (SIGTERM, SIGINT; SIGQUIT past process_control_timeout) is told to
+  // end; a thread still inside PHP after the grace period would have module shutdown free what it
+  // uses, so the child then leaves without it.
   auto stop_workers = [&] {
+    php::end_running_requests();
     if (!workers->stop(kStopGrace) || !status_workers->stop(kStopGrace)) {
-      spdlog::error(
-          "[pool {}] worker threads still busy after {} seconds; exiting without PHP shutdown",
-          plan.config.name, kStopGrace.count());
+      spdlog::error("[pool {}] worker threads still busy after {} ms; exiting without PHP shutdown",
+                    plan.config.name, kStopGrace.count());
       leave(to_int(ExitCode::Software));
     }
   };

@@ -3,7 +3,7 @@
 // starts PHP with the pool's settings and its worker threads, accepts on the sockets the master
 // bound, and stops on the master's signals (docs/internals.md, "Processes", gives the order of
 // its steps and why):
-//   SIGTERM, SIGINT  stop now: stop accepting, give running scripts a moment, exit;
+//   SIGTERM, SIGINT  stop now: stop accepting, close the connections, end running scripts, exit;
 //   SIGQUIT          stop accepting, finish every request already accepted, exit;
 //   SIGUSR1          reopen the pool's access log.
 // Private to proc/.

@@ -2,8 +2,10 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 #include "fcgi_client.hpp"
 #include "zfpm_server.hpp"
@@ -89,4 +91,62 @@ TEST_CASE("after SIGTERM the Unix socket file is removed") {
 
   INFO("zfpm log:\n", server.process.log());
   CHECK(::access(server.address().c_str(), F_OK) != 0);
+}
+
+// php-fpm's SIGTERM is its fast stop: a child in the middle of a request is killed, the master
+// exits at once (0.07 s with a sleep(20) running, measured). zfpm's running scripts are ended at
+// their next safe point, the blocking sleep() interrupted, the client's connection closed.
+TEST_CASE("SIGTERM with scripts in sleep(20) stops within a second, exit code 0") {
+  ZfpmServer server({.workers = 2});
+  auto script = server.script("sleep.php", "<?php echo 'started'; flush(); sleep(20); echo 'late';");
+  std::vector<FcgiConnection> clients;
+  for (int i = 0; i < 2; ++i) {
+    clients.push_back(server.connect());
+    clients.back().send_raw(fcgi::record(fcgi::begin_request, 1,
+                                         fcgi::begin_request_body(fcgi::responder, 0)) +
+                            fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
+                            fcgi::stream(fcgi::stdin_, 1, ""));
+  }
+  for (auto& client : clients) {
+    auto record = client.read_record();  // the script flushed: it is in sleep() now
+    REQUIRE(record.type == fcgi::stdout_);
+  }
+
+  const auto started = std::chrono::steady_clock::now();
+  auto status = server.process.stop(SIGTERM);
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  INFO("zfpm log:\n", server.process.log());
+  CHECK_MESSAGE(status.clean(), status.describe());
+  CHECK(took < 1s);
+  for (auto& client : clients) {
+    auto rest = client.read_until_close(2s);
+    CHECK(rest.closed());
+    CHECK(rest.bytes.find("late") == std::string::npos);
+  }
+  CHECK(server.process.log().find("still busy") == std::string::npos);
+  CHECK(group_empties(server.process));
+}
+
+// SIGQUIT lets requests finish, but no longer than process_control_timeout: then the ones left
+// are ended as SIGTERM ends them, and zfpm exits with 0.
+TEST_CASE("SIGQUIT with a script in sleep(20) stops after process_control_timeout") {
+  ZfpmServer server({.workers = 2, .global_config = "process_control_timeout = 1s\n"});
+  auto script = server.script("sleep.php", "<?php echo 'started'; flush(); sleep(20); echo 'late';");
+  auto client = server.connect();
+  client.send_raw(fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0)) +
+                  fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
+                  fcgi::stream(fcgi::stdin_, 1, ""));
+  REQUIRE(client.read_record().type == fcgi::stdout_);
+
+  const auto started = std::chrono::steady_clock::now();
+  auto status = server.process.stop(SIGQUIT);
+  const auto took = std::chrono::steady_clock::now() - started;
+
+  INFO("zfpm log:\n", server.process.log());
+  CHECK_MESSAGE(status.clean(), status.describe());
+  CHECK(took >= 900ms);
+  CHECK(took < 3s);
+  CHECK(client.read_until_close(2s).closed());
+  CHECK(server.process.log().find("still busy") == std::string::npos);
 }

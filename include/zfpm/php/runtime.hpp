@@ -37,6 +37,10 @@ bool startup(const RuntimeSettings& settings);
 // Module shutdown on the same thread; call only once no worker thread runs PHP any more.
 void shutdown();
 
+// Stop now (SIGTERM, SIGINT): every script running ends at its next safe point, a blocking call
+// (sleep, a read) is interrupted, so the workers leave PHP in milliseconds. Any thread.
+void end_running_requests();
+
 // The body of a PHP worker thread: its own PHP context (ts_resource) for its whole life, serving
 // jobs from the pool until it stops, then ts_free_thread.
 void serve(pool::WorkerPool& pool, unsigned worker_id);
