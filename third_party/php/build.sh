@@ -2,11 +2,16 @@
 # Builds thread-safe (ZTS) libphp and the php CLI from Debian's php8.2 source package into a cache
 # prefix outside the work tree, and prints that prefix on its last line of stdout.
 #
+# ZFPM_PHP_SOURCE=php-8.2.N.tar.xz builds from a PHP release tarball instead (.tar.xz, .tar.gz or
+# .tar.bz2 as php.net publishes them), to follow PHP's security releases ahead of Debian's
+# package; a tarball of another PHP than 8.2 is refused. ZFPM_PHP_CONFIGURE_FLAGS names another
+# flags file than configure-flags. `build.sh --print-prefix` prints the prefix and builds nothing.
+#
 # ZFPM_PHP_PGO=1 makes the build profile-guided, for releases and benchmarks: PHP is built once
 # instrumented, runs the training in pgo/ (a web site's requests through libphp.so, pgo/run.sh),
 # and is built again with the profile it recorded (twice the time). By default it builds once.
 #
-# The prefix is keyed by the Debian package version, configure-flags, the compiler and linker
+# The prefix is keyed by the Debian package version (or the tarball's SHA-256), configure-flags, the compiler and linker
 # flags below, the patches in patches/ (applied in name order on top of Debian's) and the
 # training in pgo/, so a change to any of them builds anew and an unchanged set is reused in a
 # second. Override it with ZFPM_PHP_PREFIX.
@@ -14,8 +19,45 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+print_prefix=0
+case ${1:-} in
+  --print-prefix) print_prefix=1 ;;
+  "") ;;
+  *)
+    echo "php-build: error: unknown argument '$1' (the only one is --print-prefix)" >&2
+    exit 2
+    ;;
+esac
+die() {
+  echo "php-build: error: $*" >&2
+  exit 1
+}
+
 version=${ZFPM_PHP_DEB_VERSION:-8.2.32-1~deb12u1}
-flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/configure-flags")
+upstream=${version%%-*}
+# A release tarball: its version is read from main/php_version.h inside, not from its name.
+tarball=${ZFPM_PHP_SOURCE:-}
+if [ -n "$tarball" ]; then
+  [ -f "$tarball" ] || die "ZFPM_PHP_SOURCE=$tarball: no such file"
+  tarball=$(cd "$(dirname "$tarball")" && pwd)/$(basename "$tarball")
+  # (head ends tar's listing early: its status is SIGPIPE's, and an empty name says it all.)
+  top=$({ tar -tf "$tarball" 2>/dev/null || true; } | head -n 1)
+  top=${top#./}
+  top=${top%%/*}
+  [ -n "$top" ] || die "ZFPM_PHP_SOURCE=$tarball: not a tar archive tar can read"
+  upstream=$(tar -xOf "$tarball" "$top/main/php_version.h" 2>/dev/null |
+    sed -n 's/^#define PHP_VERSION "\([^"]*\)".*/\1/p') || true
+  [ -n "$upstream" ] ||
+    die "ZFPM_PHP_SOURCE=$tarball: no $top/main/php_version.h in it: not a PHP source tarball"
+  case $upstream in
+    8.2.*) ;;
+    *) die "ZFPM_PHP_SOURCE=$tarball is PHP $upstream; zfpm embeds PHP 8.2 (its SAPI and patches are written for 8.2): use a php-8.2.N tarball" ;;
+  esac
+  version="tarball $(sha256sum "$tarball" | cut -d' ' -f1)"
+fi
+flags_file=${ZFPM_PHP_CONFIGURE_FLAGS:-$here/configure-flags}
+[ -f "$flags_file" ] || die "ZFPM_PHP_CONFIGURE_FLAGS=$flags_file: no such file"
+flags=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$flags_file")
 # libphp is a shared library, and by default GCC and ld treat every exported function in it as
 # one the program may replace: each call between PHP's own files goes through the PLT, and none
 # of them is inlined. php-fpm, a position-independent executable, has neither cost. Nothing
@@ -42,9 +84,12 @@ key=$( (printf '%s\n%s\n%s\n%s\n' "$version" "$flags" "$cflags" "$ldflags"
     echo "$pgo_use ${pgo_configure[*]}"
     find "$here/pgo" -type f | sort | xargs cat
   fi) | sha256sum | cut -c1-12)
-upstream=${version%%-*}
 prefix=${ZFPM_PHP_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/zfpm/php-$upstream-zts-$key}
 marker="$prefix/.zfpm-build-complete"
+if [ "$print_prefix" = 1 ]; then
+  echo "$prefix"
+  exit 0
+fi
 
 if [ -f "$marker" ] && [ -x "$prefix/bin/php-config" ]; then
   echo "$prefix"
@@ -52,10 +97,10 @@ if [ -f "$marker" ] && [ -x "$prefix/bin/php-config" ]; then
 fi
 
 log() { echo "php-build: $*" >&2; }
-log "building PHP $version (ZTS) into $prefix; this takes several minutes"
+log "building PHP ${tarball:-$version} (ZTS) into $prefix; this takes several minutes"
 
 # The source package needs a deb-src entry for bookworm main (same mirror as the binary one).
-if [ -z "$(apt-cache showsrc php8.2 2>/dev/null)" ]; then
+if [ -z "$tarball" ] && [ -z "$(apt-cache showsrc php8.2 2>/dev/null)" ]; then
   log "adding a deb-src entry for bookworm main"
   # A root whose sources are a one-line sources.list has no debian.sources: Debian's mirror then.
   uri=$( (sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
@@ -75,17 +120,24 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zfpm-php-build.XXXXXX")
 trap 'status=$?; if [ $status != 0 ] && [ -n "${ZFPM_PHP_KEEP:-}" ]; then
   log "kept the build tree: $work"; else rm -rf "$work"; fi' EXIT
 cd "$work"
-log "fetching source package php8.2=$version"
-apt-get source -q "php8.2=$version" >&2
-src=$(find . -maxdepth 1 -type d -name 'php8.2-*' | head -n 1)
-cd "$src"
+if [ -n "$tarball" ]; then
+  log "unpacking $tarball (PHP $upstream)"
+  tar -xf "$tarball"
+  cd "$top"
+else
+  log "fetching source package php8.2=$version"
+  apt-get source -q "php8.2=$version" >&2
+  src=$(find . -maxdepth 1 -type d -name 'php8.2-*' | head -n 1)
+  cd "$src"
+fi
 
 for patch in $patches; do
   log "applying ${patch#"$here"/}"
   patch -p1 --forward --quiet <"$patch" >&2
 done
 
-# Debian's patches touch config.m4 files; regenerate configure as debian/rules does.
+# Debian's patches touch config.m4 files; regenerate configure as debian/rules does (a release
+# tarball's configure is regenerated too, with the same autoconf, so both builds configure alike).
 PHP_UNAME="Linux" ./buildconf --force >&2
 
 rm -rf "$prefix"
