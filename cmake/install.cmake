@@ -2,6 +2,7 @@
 # laid out so that the tree runs wherever it is installed (docs/deploying.md):
 #
 #   P/sbin/zfpm, P/bin/zfpm-load                 RPATH $ORIGIN/../lib/zfpm
+#   P/bin/zfpm-ext                               builds extensions for it (docs/extensions.md)
 #   P/lib/zfpm/libphp.so                         zfpm's ZTS libphp
 #   P/lib/zfpm/extensions/opcache.so             its extension_dir
 #   P/lib/zfpm/php/{bin,include,lib/php}         PHP's CLI, php-config, phpize, headers, build files
@@ -64,6 +65,7 @@ set_target_properties(zfpm PROPERTIES INSTALL_RPATH "$ORIGIN/${zfpm_lib_from_sbi
 set_target_properties(zfpm-load PROPERTIES INSTALL_RPATH "$ORIGIN/${zfpm_lib_from_bin}")
 install(TARGETS zfpm RUNTIME DESTINATION "${CMAKE_INSTALL_SBINDIR}")
 install(TARGETS zfpm-load RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(PROGRAMS tools/ext/zfpm-ext DESTINATION "${CMAKE_INSTALL_BINDIR}")
 
 # libphp under the name the binary asks for (its SONAME), whatever the prefix's file is called.
 get_filename_component(zfpm_php_library_file "${PHP_LIBRARY}" REALPATH)

@@ -38,6 +38,7 @@ contains "ENV" "$(inspect '{{json .Config.Env}}')" '"PHP_INI_DIR=/usr/local/etc/
 # --- 2. Files where the official image has them; no compiler -----------------------------------
 files=$(docker run --rm --entrypoint sh "$image" -c '
   for f in /usr/local/sbin/zfpm /usr/local/sbin/php-fpm /usr/local/bin/zfpm-load /usr/local/bin/php \
+    /usr/local/bin/zfpm-ext \
     /usr/local/etc/php-fpm.conf /usr/local/etc/php-fpm.d/www.conf \
     /usr/local/etc/php-fpm.d/docker.conf /usr/local/etc/php-fpm.d/zz-docker.conf \
     /usr/local/etc/php/php.ini /usr/local/etc/php/php.ini-production \

@@ -24,7 +24,7 @@ apt-get install -q -y --no-install-recommends "$deb" nginx-light php8.2-fpm curl
   systemd >>/tmp/apt.log 2>&1 || { tail -n 30 /tmp/apt.log; fail "apt-get install"; }
 
 # --- what the package installed --------------------------------------------------------------
-for file in /usr/sbin/zfpm /usr/bin/zfpm-load /usr/lib/zfpm/libphp.so /usr/lib/zfpm/extensions/opcache.so \
+for file in /usr/sbin/zfpm /usr/bin/zfpm-load /usr/bin/zfpm-ext /usr/lib/zfpm/libphp.so /usr/lib/zfpm/extensions/opcache.so \
   /etc/zfpm/php-fpm.conf /etc/zfpm/pool.d/www.conf /etc/zfpm/zfpm.toml /etc/zfpm/php.ini \
   /lib/systemd/system/zfpm.service /usr/lib/tmpfiles.d/zfpm.conf /etc/logrotate.d/zfpm \
   /etc/default/zfpm; do
