@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -156,8 +158,13 @@ TEST_CASE("-d overrides php.ini and the scan folder") {
 TEST_CASE("without -c or $PHPRC, the php.ini next to the zfpm binary is found") {
   TempDir bin;
   std::string binary = bin.file("zfpm");
-  // A hard link: its own folder, unlike a symlink, which PHP would resolve.
-  REQUIRE(::link(zfpm_binary().c_str(), binary.c_str()) == 0);
+  // A hard link, or a copy where the temporary folder is on another file system than the build:
+  // its own folder, unlike a symlink, which PHP would resolve.
+  if (::link(zfpm_binary().c_str(), binary.c_str()) != 0) {
+    REQUIRE(errno == EXDEV);
+    REQUIRE(std::filesystem::copy_file(zfpm_binary(), binary));
+    std::filesystem::permissions(binary, std::filesystem::perms::owner_all);
+  }
   auto ini = bin.write("php.ini", "precision = 3\n");
   LaunchedZfpm zfpm({.args = {}, .env = {}, .cwd = {}, .binary = binary});
   INFO("zfpm log:\n", zfpm.process.log());
