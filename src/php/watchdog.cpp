@@ -295,8 +295,11 @@ void attach_thread(unsigned worker_id, long tid) {
     }
     if (!t_slot) {
       auto slot = std::make_unique<Slot>();
-      slot->trace_buffer = std::make_unique<char[]>(kTraceCapacity);
-      slot->trace_capacity = kTraceCapacity;
+      // The slowlog's buffer only for a slowlog: a stop needs the slot, not 64 KiB a thread.
+      if (!settings_.slowlog.empty()) {
+        slot->trace_buffer = std::make_unique<char[]>(kTraceCapacity);
+        slot->trace_capacity = kTraceCapacity;
+      }
       t_slot = slot.get();
       slots_.push_back(std::move(slot));
     }
