@@ -136,6 +136,12 @@ int Listener::release() {
   return released_fd_;
 }
 
+int Listener::fd() {
+  if (closed_) return -1;
+  if (released_fd_ >= 0) return released_fd_;
+  return acceptor_.is_open() ? acceptor_.native_handle() : -1;
+}
+
 void Listener::close() {
   closed_ = true;
   if (acceptor_.is_open()) obs::forget_listen_socket(acceptor_.native_handle());

@@ -1,7 +1,10 @@
 #include "zfpm/net/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "listen_socket.hpp"
 #include "zfpm/net/body_spool.hpp"
@@ -157,7 +160,26 @@ void Server::stop_accepting() {
     std::unique_lock lock(pull_mutex_);  // waits for workers inside pull()
     pull_sockets_.clear();
   }
-  for (auto& listener : listeners_) listener->close();
+  // The clients already in the listen queue were let in by the kernel for this pool: they are
+  // taken now, while there is room, and answered as any other (SIGQUIT lets them finish). The
+  // master closed its copy of the socket before it signalled, so once this one is closed a new
+  // client is refused at once instead of waiting in a queue nobody reads, to be reset when zfpm
+  // exits: a proxy tries another upstream, whatever the request's method.
+  for (auto& listener : listeners_) {
+    const int listen_fd = listener->fd();
+    while (listen_fd >= 0 && admission_.try_open() == Admission::Refusal::None) {
+      sockaddr_storage peer{};
+      const int fd = accept_client(listen_fd, peer);
+      if (fd < 0) {
+        const int error = errno;
+        admission_.close(true);
+        if (error == EINTR || error == ECONNABORTED) continue;
+        break;  // EAGAIN: the queue is empty
+      }
+      accepted(fd, listener->protocol(), peer);
+    }
+    listener->close();
+  }
   if (workers_accept_) pool_.poke();  // the leader finds nothing left to watch
 }
 

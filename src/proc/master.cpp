@@ -86,6 +86,12 @@ class MasterProcess final : public Master::System {
 
   void kill(pid_t pid, int signal) override { ::kill(pid, signal); }
 
+  void stop_listening() override {
+    for (auto& pool : sockets_) {
+      for (auto& socket : pool) socket.fd.reset();  // the Unix file goes in shutdown()
+    }
+  }
+
   void reload() override {
     spdlog::info("Reloading in progress ...");
     notify_systemd("RELOADING=1");

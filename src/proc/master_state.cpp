@@ -92,6 +92,7 @@ bool Master::enter(State next, Clock::time_point now, std::string_view announce)
     spdlog::info("{}", announce);
     notify_systemd("STOPPING=1");
   }
+  if (state_ == State::Running) system_.stop_listening();
   state_ = next;
   if (next == State::Finishing) {
     signal_children(SIGQUIT);

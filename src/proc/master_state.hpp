@@ -47,6 +47,10 @@ class Master {
     // Every pool's first child accepts (`ok`), or the start failed: systemd and a daemon's
     // waiting parent hear it.
     virtual void started(bool ok) = 0;
+    // A stop (not a reload): the master closes its copies of the listening sockets before it
+    // signals the children, so that the socket closes with the children's copies and a new client
+    // is refused instead of queued for nobody. The Unix socket files go when the master exits.
+    virtual void stop_listening() = 0;
   };
 
   struct Child {

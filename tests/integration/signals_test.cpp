@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -149,4 +150,41 @@ TEST_CASE("SIGQUIT with a script in sleep(20) stops after process_control_timeou
   CHECK(took < 3s);
   CHECK(client.read_until_close(2s).closed());
   CHECK(server.process.log().find("still busy") == std::string::npos);
+}
+
+// A graceful stop closes the listening socket at once (the master's copy first, then the child's
+// once it has taken the clients already queued): a proxy's new connection is refused and goes to
+// another upstream, instead of waiting in a queue nobody reads until zfpm exits and resets it,
+// after the proxy sent a request it will not send twice (a POST).
+TEST_CASE("after SIGQUIT a new client is refused at once, while the running request finishes") {
+  ZfpmServer server({.workers = 2, .global_config = "process_control_timeout = 10s\n"});
+  auto script = server.script("slow.php", "<?php echo 'started'; flush(); usleep(800000); echo 'done';");
+  auto client = server.connect();
+  client.send_raw(fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0)) +
+                  fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
+                  fcgi::stream(fcgi::stdin_, 1, ""));
+  REQUIRE(client.read_record().type == fcgi::stdout_);
+
+  REQUIRE(::kill(server.process.pid(), SIGQUIT) == 0);
+  const auto signalled = std::chrono::steady_clock::now();
+  int error = 0;
+  bool refused = false;
+  while (std::chrono::steady_clock::now() - signalled < 2s) {
+    auto probe = try_connect(Address::parse(server.address()), &error);
+    if (!probe && error == ECONNREFUSED) {
+      refused = true;
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  INFO("zfpm log:\n", server.process.log());
+  CHECK(refused);
+  CHECK(took < 500ms);
+
+  auto rest = client.read_until_close(5s);
+  CHECK(rest.closed());
+  CHECK(rest.bytes.find("done") != std::string::npos);
+  auto status = server.process.stop(SIGQUIT);
+  CHECK_MESSAGE(status.clean(), status.describe());
 }

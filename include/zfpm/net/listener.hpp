@@ -47,6 +47,8 @@ class Listener {
   // Instead of start(): the listening descriptor, out of the I/O thread's reactor, for workers
   // that accept on it themselves (Server::lead). Valid until close(), which closes it.
   int release();
+  // The listening descriptor, watched or released; -1 once closed.
+  int fd();
   const asio::generic::stream_protocol& protocol() const { return protocol_; }
 
  private:

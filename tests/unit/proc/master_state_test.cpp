@@ -27,6 +27,8 @@ struct RecordingSystem final : Master::System {
   std::vector<std::pair<pid_t, int>> kills;
   int reloads = 0;
   std::vector<bool> starts;
+  int stopped_listening = 0;
+  std::size_t kills_before_stop_listening = 0;
 
   pid_t fork_child(std::size_t pool, UniqueFd&) override {
     if (fork_fails) return -1;
@@ -36,6 +38,10 @@ struct RecordingSystem final : Master::System {
   void kill(pid_t pid, int signal) override { kills.emplace_back(pid, signal); }
   void reload() override { ++reloads; }
   void started(bool ok) override { starts.push_back(ok); }
+  void stop_listening() override {
+    ++stopped_listening;
+    kills_before_stop_listening = kills.size();
+  }
 
   // The signals sent since the last look, in order.
   std::vector<std::pair<pid_t, int>> take_kills() { return std::exchange(kills, {}); }
@@ -121,6 +127,24 @@ TEST_CASE("without process_control_timeout the ladder waits 10 seconds") {
   CHECK(run.master.next_deadline() == run.t0 + 10s);
   run.master.on_timers(run.t0 + 10s);
   CHECK(run.system.take_kills() == std::vector<std::pair<pid_t, int>>{{run.pid_of(0), SIGKILL}});
+}
+
+// Its copies closed first, the listening sockets close with the children's: a client that comes
+// during a graceful stop is refused at once rather than queued for nobody.
+TEST_CASE("a stop closes the master's listening sockets once, before any child is signalled") {
+  Running run(plan_of({"www", "api"}));
+  CHECK(run.system.stopped_listening == 0);
+  run.master.on_signal(SIGQUIT, run.t0);
+  CHECK(run.system.stopped_listening == 1);
+  CHECK(run.system.kills_before_stop_listening == 0);
+  CHECK(run.system.take_kills().size() == 2);
+  run.master.on_signal(SIGTERM, run.t0 + 1s);
+  CHECK(run.system.stopped_listening == 1);
+
+  Running other(plan_of({"www"}));
+  other.master.on_signal(SIGTERM, other.t0);
+  CHECK(other.system.stopped_listening == 1);
+  CHECK(other.system.kills_before_stop_listening == 0);
 }
 
 TEST_CASE("SIGTERM overrides a SIGQUIT under way, and a repeated or weaker stop changes nothing") {
