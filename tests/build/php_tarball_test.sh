@@ -49,6 +49,8 @@ expect_refused "$work/not-php.tar.gz" "not a PHP source tarball"
 expect_refused "$work/missing.tar.xz" "no such file"
 
 say "php8.2's upstream tarball, from Debian's source package"
+# (A machine whose PHP came from the cache has not needed the deb-src entry yet.)
+bash "$root/third_party/php/deb-src.sh" php8.2 || fail "no deb-src entry for php8.2"
 (cd "$work" && apt-get source -q --download-only php8.2 >"$work/source.log" 2>&1) ||
   { tail -n 20 "$work/source.log" >&2; fail "apt-get source --download-only php8.2"; }
 tarball=$(find "$work" -maxdepth 1 -name 'php8.2_*.orig.tar.xz' | head -n 1)

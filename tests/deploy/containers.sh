@@ -11,12 +11,13 @@
 #   wait_healthy NAME    until the container's HEALTHCHECK says healthy (60 s at most)
 #   compose ARGS...      `docker compose` (v2) when the client has it, else docker-compose 1.x
 #   wrk_errors FILE      the failed requests wrk's report in FILE counts (socket errors, non-2xx/3xx)
-# Names of what the tests create start with $ZFPM_DEPLOY_NAME (default zfpm-deploy).
+# Names of what the tests create start with $ZFPM_DEPLOY_NAME (default zfpm-deploy-<pid>: two
+# runs on one Docker engine, a developer's and CI's, never share a compose project).
 # shellcheck disable=SC2154 # deploy_root, deploy_cache: lib.sh, sourced first
 set -euo pipefail
 
 # shellcheck disable=SC2034 # used by the tests that source this file
-deploy_name=${ZFPM_DEPLOY_NAME:-zfpm-deploy}
+deploy_name=${ZFPM_DEPLOY_NAME:-zfpm-deploy-$$}
 CADDY_IMAGE=${ZFPM_CADDY_IMAGE:-caddy:2}
 
 caddy_image() {

@@ -100,20 +100,7 @@ log() { echo "php-build: $*" >&2; }
 log "building PHP ${tarball:-$version} (ZTS) into $prefix; this takes several minutes"
 
 # The source package needs a deb-src entry for bookworm main (same mirror as the binary one).
-if [ -z "$tarball" ] && [ -z "$(apt-cache showsrc php8.2 2>/dev/null)" ]; then
-  log "adding a deb-src entry for bookworm main"
-  # A root whose sources are a one-line sources.list has no debian.sources: Debian's mirror then.
-  uri=$( (sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
-    true) | head -n 1)
-  cat >/etc/apt/sources.list.d/zfpm-deb-src.sources <<SRC
-Types: deb-src
-URIs: ${uri:-http://deb.debian.org/debian}
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-  apt-get update -q >&2
-fi
+if [ -z "$tarball" ]; then bash "$here/deb-src.sh" php8.2; fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zfpm-php-build.XXXXXX")
 # ZFPM_PHP_KEEP=1 keeps the source tree of a build that failed, to look into it.
