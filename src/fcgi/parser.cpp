@@ -69,6 +69,7 @@ void Parser::feed(std::span<const char> bytes, std::vector<Event>& events) {
 
 void Parser::request_finished() {
   phase_ = Phase::Idle;
+  over_limit_.reset();
   request_ = Request{};
   params_raw_.clear();
   params_done_ = false;
@@ -118,21 +119,19 @@ Parser::Sink Parser::choose_sink(std::vector<Event>& events) {
       }
       return Sink::Content;
     case RecordType::Params:
-      if (!open || params_done_ || length == 0) return Sink::Discard;
+      if (!open || params_done_ || length == 0 || over_limit_) return Sink::Discard;
       if (exceeds(params_raw_.size(), length, limits_.max_params_bytes)) {
-        fail(events,
-             "PARAMS stream larger than max_params_bytes (" +
-                 std::to_string(limits_.max_params_bytes) + " bytes)",
-             ProtocolError::Kind::Limit);
+        refuse(431, "PARAMS stream larger than max_params_bytes (" +
+                        std::to_string(limits_.max_params_bytes) + " bytes)");
+        return Sink::Discard;
       }
       return Sink::ParamsRaw;
     case RecordType::Stdin:
-      if (!open || stdin_done_ || length == 0) return Sink::Discard;
+      if (!open || stdin_done_ || length == 0 || over_limit_) return Sink::Discard;
       if (exceeds(request_.body.size(), length, limits_.max_body_bytes)) {
-        fail(events,
-             "STDIN stream larger than max_body_bytes (" + std::to_string(limits_.max_body_bytes) +
-                 " bytes)",
-             ProtocolError::Kind::Limit);
+        refuse(413, "STDIN stream larger than max_body_bytes (" +
+                        std::to_string(limits_.max_body_bytes) + " bytes)");
+        return Sink::Discard;
       }
       return Sink::Body;
     default:
@@ -225,6 +224,7 @@ void Parser::on_begin(std::vector<Event>& events) {
   params_raw_.clear();
   params_done_ = false;
   stdin_done_ = false;
+  over_limit_.reset();
   phase_ = Phase::Receiving;
 }
 
@@ -237,6 +237,7 @@ void Parser::on_abort(std::vector<Event>& events) {
     request_ = Request{};
     request_.id = id;
     params_raw_.clear();
+    over_limit_.reset();
     phase_ = Phase::Running;
   }
 }
@@ -248,19 +249,23 @@ void Parser::on_stream(std::vector<Event>& events) {
   if (header_.type == RecordType::Params) {
     if (params_done_) return;
     params_done_ = true;
+    if (over_limit_) {
+      maybe_ready(events);
+      return;
+    }
     std::string error;
     bool over_limit = false;
     auto params = Params::decode(std::move(params_raw_), limits_.params, &error, &over_limit);
     params_raw_.clear();
     if (!params) {
-      if (over_limit) {
-        fail(events, error, ProtocolError::Kind::Limit);
-      } else {
+      if (!over_limit) {
         fail(events, "malformed params: " + error);
+        return;
       }
-      return;
+      refuse(431, error);
+    } else {
+      request_.params = std::move(*params);
     }
-    request_.params = std::move(*params);
   } else {
     if (stdin_done_) return;
     stdin_done_ = true;
@@ -271,11 +276,28 @@ void Parser::on_stream(std::vector<Event>& events) {
 void Parser::maybe_ready(std::vector<Event>& events) {
   if (!params_done_ || !stdin_done_) return;
   const std::uint16_t id = request_.id;
-  events.emplace_back(RequestReady{std::move(request_)});
+  if (over_limit_) {
+    events.emplace_back(std::move(*over_limit_));
+    over_limit_.reset();
+  } else {
+    events.emplace_back(RequestReady{std::move(request_)});
+  }
   // Keep the id: ABORT_REQUEST for a running request is still reported.
   request_ = Request{};
   request_.id = id;
   phase_ = Phase::Running;
+}
+
+void Parser::refuse(int http_status, std::string what) {
+  over_limit_ = OverLimit{request_.id, request_.keep_conn, http_status, std::move(what)};
+  // What it holds goes now (a spooled body's file with it); the id and FCGI_KEEP_CONN stay.
+  const std::uint16_t id = request_.id;
+  const bool keep_conn = request_.keep_conn;
+  request_ = Request{};
+  request_.id = id;
+  request_.keep_conn = keep_conn;
+  params_raw_.clear();
+  params_raw_.shrink_to_fit();
 }
 
 void Parser::append_body(std::span<const char> bytes, std::vector<Event>& events) {

@@ -42,4 +42,20 @@ Reply reply_to(const Aborted& aborted) {
   return reply;
 }
 
+Reply reply_to(const OverLimit& refused) {
+  const char* reason =
+      refused.http_status == 431 ? "Request Header Fields Too Large" : "Content Too Large";
+  const std::string text = "zfpm: request over a limit: " + refused.what;
+  Reply reply;
+  append_stream(reply.records, RecordType::Stdout, refused.request_id,
+                "Status: " + std::to_string(refused.http_status) + " " + reason +
+                    "\r\nContent-Type: text/plain\r\n\r\n" + text + "\n");
+  append_stream_end(reply.records, RecordType::Stdout, refused.request_id);
+  append_stream(reply.records, RecordType::Stderr, refused.request_id, text);
+  append_stream_end(reply.records, RecordType::Stderr, refused.request_id);
+  append_end_request(reply.records, refused.request_id, 0, ProtocolStatus::RequestComplete);
+  reply.close_after = !refused.keep_conn;
+  return reply;
+}
+
 }  // namespace zfpm::fcgi

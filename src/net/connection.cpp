@@ -143,6 +143,12 @@ void Connection::handle(fcgi::Event& event) {
     send_reply(fcgi::reply_to(*unknown));
   } else if (auto* aborted = std::get_if<fcgi::Aborted>(&event)) {
     on_aborted(*aborted);
+  } else if (auto* refused = std::get_if<fcgi::OverLimit>(&event)) {
+    // It never reaches a worker: answered here, once all of it has arrived.
+    spdlog::warn("request from {} over a limit, answered {}: {}", peer_, refused->http_status,
+                 refused->what);
+    parser_.request_finished();
+    send_reply(fcgi::reply_to(*refused));
   } else if (auto* error = std::get_if<fcgi::ProtocolError>(&event)) {
     on_protocol_error(*error);
   }
@@ -179,7 +185,7 @@ void Connection::on_protocol_error(const fcgi::ProtocolError& error) {
       spdlog::warn("dropping connection from {}: FastCGI protocol error: {}", peer_, error.what);
       break;
     case fcgi::ProtocolError::Kind::Limit:
-      spdlog::warn("dropping connection from {}: request over a limit: {}", peer_, error.what);
+      spdlog::warn("dropping connection from {}: over a limit: {}", peer_, error.what);
       break;
     case fcgi::ProtocolError::Kind::Storage:
       spdlog::error("dropping connection from {}: {}", peer_, error.what);

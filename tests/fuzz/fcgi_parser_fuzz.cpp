@@ -35,6 +35,9 @@ void check_events(const std::vector<Event>& events, const zfpm::fcgi::ParserLimi
   for (std::size_t i = 0; i < events.size(); ++i) {
     // Nothing may follow a protocol error.
     if (std::holds_alternative<zfpm::fcgi::ProtocolError>(events[i])) check(i + 1 == events.size());
+    if (const auto* refused = std::get_if<zfpm::fcgi::OverLimit>(&events[i])) {
+      check(refused->http_status == 413 || refused->http_status == 431);
+    }
     if (const auto* ready = std::get_if<zfpm::fcgi::RequestReady>(&events[i])) {
       const auto& request = ready->request;
       check(request.body.size() <= limits.max_body_bytes);
@@ -55,7 +58,10 @@ void run_parser(std::span<const char> bytes, std::size_t cut,
   // A connection owner finishes each request it is handed; do the same between the two reads so
   // that keep-alive paths are reached too.
   for (const Event& e : events) {
-    if (std::holds_alternative<zfpm::fcgi::RequestReady>(e)) parser.request_finished();
+    if (std::holds_alternative<zfpm::fcgi::RequestReady>(e) ||
+        std::holds_alternative<zfpm::fcgi::OverLimit>(e)) {
+      parser.request_finished();
+    }
   }
   parser.feed(bytes.subspan(cut), events);
   check_events(events, limits);

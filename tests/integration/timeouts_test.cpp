@@ -106,14 +106,20 @@ TEST_CASE("a client that stops reading its response is cut and its worker freed"
   CHECK(server.get(script, "i=next").body == "ok next");
 }
 
-TEST_CASE("params over --max-params close that connection with the reason in the log") {
+TEST_CASE("params over --max-params: 431 with the reason, in the answer and in the log") {
   ZfpmServer server({.workers = 1, .extra_args = {"--max-params", "5"}});
   INFO("zfpm log:\n", server.process.log());
   auto script = server.script("echo.php", echo_php);
   auto connection = server.connect();
-  connection.send_raw(whole_request(script));  // params_for sends 19 params
-  CHECK(connection.read_until_close(5s).closed());
-  CHECK(server.process.wait_for_log("request over a limit: too many params (limit 5)", 2s));
+  // params_for sends 19 params; the connection is kept, as the request asked.
+  auto refused = connection.request(params_for(script), {}, true);
+  CHECK(refused.protocol_status == 0);
+  CHECK(refused.status == 431);
+  CHECK(refused.body == "zfpm: request over a limit: too many params (limit 5)\n");
+  CHECK(refused.err == "zfpm: request over a limit: too many params (limit 5)");
+  CHECK(server.process.wait_for_log("over a limit, answered 431: too many params (limit 5)", 2s));
+  // The same connection serves the next request.
+  CHECK(connection.request({{"SCRIPT_FILENAME", script}, {"REQUEST_METHOD", "GET"}}).body == "ok ");
 
   // Within the limit, a request goes through.
   auto ok = server.connect().request({{"SCRIPT_FILENAME", script}, {"REQUEST_METHOD", "GET"}});

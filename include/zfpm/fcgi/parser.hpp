@@ -4,6 +4,7 @@
 // and many may arrive in one call.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -51,19 +52,29 @@ struct Aborted {
   bool running = false;    // already handed out by RequestReady; else it never runs
   bool keep_conn = false;  // the aborted request's FCGI_KEEP_CONN
 };
+// A request over a configured limit (params size, count or lengths: HTTP 431; body size: 413).
+// The parser drops the rest of its records as they come, and reports it once both of its streams
+// have ended, so that the answer (reply_to) reaches a peer that has sent all it had; the
+// connection then goes on as after any request.
+struct OverLimit {
+  std::uint16_t request_id;
+  bool keep_conn = false;
+  int http_status = 413;
+  std::string what;
+};
 // The request cannot go on; the parser stays failed and the connection must be closed.
 struct ProtocolError {
   enum class Kind {
     Malformed,  // the peer broke the protocol
-    Limit,      // a configured limit was passed (params size, count, lengths, body size)
+    Limit,      // a management record over a limit (a request's own limits are OverLimit)
     Storage,    // the body could not be spooled (disk full): our failure, not the peer's
   };
   std::string what;
   Kind kind = Kind::Malformed;
 };
 
-using Event =
-    std::variant<RequestReady, BeginRejected, GetValues, UnknownManagement, Aborted, ProtocolError>;
+using Event = std::variant<RequestReady, BeginRejected, GetValues, UnknownManagement, Aborted,
+                           OverLimit, ProtocolError>;
 
 class Parser {
  public:
@@ -108,6 +119,8 @@ class Parser {
   void maybe_ready(std::vector<Event>& events);
   void fail(std::vector<Event>& events, std::string what,
             ProtocolError::Kind kind = ProtocolError::Kind::Malformed);
+  // The open request is over a limit: what it buffered goes, its later records are dropped.
+  void refuse(int http_status, std::string what);
   void append_body(std::span<const char> bytes, std::vector<Event>& events);
   std::string& sink();
 
@@ -130,6 +143,7 @@ class Parser {
   std::string params_raw_;
   bool params_done_ = false;
   bool stdin_done_ = false;
+  std::optional<OverLimit> over_limit_;  // refused: its records are dropped until both streams end
 };
 
 }  // namespace zfpm::fcgi

@@ -32,4 +32,10 @@ Reply reply_to(const UnknownManagement& unknown);
 // request asked for FCGI_KEEP_CONN. A request a worker runs is ended by the worker instead.
 Reply reply_to(const Aborted& aborted);
 
+// A request over a limit, once the peer has sent all of it: a CGI response with its status
+// (413 Content Too Large, 431 Request Header Fields Too Large) and the reason as text, the reason
+// on FCGI_STDERR too (nginx logs it as "FastCGI sent in stderr"), END_REQUEST; the connection stays
+// only if the request asked for FCGI_KEEP_CONN.
+Reply reply_to(const OverLimit& refused);
+
 }  // namespace zfpm::fcgi

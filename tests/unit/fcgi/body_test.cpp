@@ -192,7 +192,7 @@ TEST_CASE("a body that cannot be spooled is a storage error, not the client's fa
   CHECK(parser.failed());
 }
 
-TEST_CASE("a body over max_body_bytes is a limit error even when spooling") {
+TEST_CASE("a body over max_body_bytes is refused even when spooling") {
   SpoolLog log;
   ParserLimits limits;
   limits.body_memory_bytes = 10;
@@ -202,6 +202,6 @@ TEST_CASE("a body over max_body_bytes is a limit error even when spooling") {
   const std::string wire = request_bytes(std::string(101, 'b'));
   parser.feed(wire, events);
   REQUIRE(events.size() == 1);
-  REQUIRE(std::holds_alternative<ProtocolError>(events[0]));
-  CHECK(std::get<ProtocolError>(events[0]).kind == ProtocolError::Kind::Limit);
+  REQUIRE(std::holds_alternative<OverLimit>(events[0]));
+  CHECK(std::get<OverLimit>(events[0]).http_status == 413);
 }

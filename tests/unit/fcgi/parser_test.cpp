@@ -323,7 +323,16 @@ TEST_CASE("BEGIN_REQUEST with a body other than 8 bytes is a protocol error") {
   }
 }
 
-TEST_CASE("params over the limit is a protocol error") {
+// The one event a request over a limit gives: OverLimit, once both its streams have ended.
+OverLimit over_limit_of(Parser& parser, const std::string& bytes) {
+  const auto events = feed(parser, bytes);
+  REQUIRE(events.size() == 1);
+  REQUIRE(std::holds_alternative<OverLimit>(events[0]));
+  CHECK_FALSE(parser.failed());
+  return as<OverLimit>(events[0]);
+}
+
+TEST_CASE("params over the limit: the request is refused with 431 once it has arrived") {
   ParserLimits limits;
   limits.max_params_bytes = 64;
   Parser exact(limits);
@@ -331,24 +340,37 @@ TEST_CASE("params over the limit is a protocol error") {
   CHECK(ready(exact, request(1, {{"A", value}}, "")).params.size() == 1);
 
   Parser parser(limits);
-  CHECK(error_of(parser, request(1, {{"A", value + "v"}}, "")) ==
-        "PARAMS stream larger than max_params_bytes (64 bytes)");
+  const std::string wire = request(1, {{"A", value + "v"}}, "body");
+  // Nothing while the rest of it arrives (its records are dropped), then one OverLimit.
+  CHECK(feed(parser, wire.substr(0, wire.size() - 8)).empty());
+  CHECK(parser.mid_request());
+  const OverLimit refused = over_limit_of(parser, wire.substr(wire.size() - 8));
+  CHECK(refused.request_id == 1);
+  CHECK(refused.http_status == 431);
+  CHECK(refused.what == "PARAMS stream larger than max_params_bytes (64 bytes)");
+
+  // The connection answers, and the next request on it is served as any other.
+  parser.request_finished();
+  CHECK(ready(parser, request(2, {{"A", "1"}}, "")).params.size() == 1);
 }
 
-TEST_CASE("a body over max_body_bytes is a protocol error") {
+TEST_CASE("a body over max_body_bytes: the request is refused with 413 once it has arrived") {
   ParserLimits limits;
   limits.max_body_bytes = 100;
   Parser exact(limits);
   CHECK(ready(exact, request(1, kParams, std::string(100, 'b'))).body.size() == 100);
 
   Parser parser(limits);
-  CHECK(error_of(parser, begin(1) + params_stream(1, kParams) +
-                             raw_record(5, 1, std::string(60, 'b')) +
-                             raw_record(5, 1, std::string(41, 'b'))) ==
-        "STDIN stream larger than max_body_bytes (100 bytes)");
+  CHECK(feed(parser, begin(1) + params_stream(1, kParams) + raw_record(5, 1, std::string(60, 'b')) +
+                         raw_record(5, 1, std::string(41, 'b')) +
+                         raw_record(5, 1, std::string(500, 'b')))
+            .empty());
+  const OverLimit refused = over_limit_of(parser, raw_record(5, 1, ""));
+  CHECK(refused.http_status == 413);
+  CHECK(refused.what == "STDIN stream larger than max_body_bytes (100 bytes)");
 }
 
-TEST_CASE("param count and length limits are limit errors with the reason") {
+TEST_CASE("param count and length limits refuse the request with 431 and the reason") {
   ParserLimits limits;
   limits.params.max_count = 2;
   limits.params.max_name_length = 10;
@@ -365,11 +387,21 @@ TEST_CASE("param count and length limits are limit errors with the reason") {
   for (const Case& c : cases) {
     CAPTURE(c.what);
     Parser parser(limits);
-    const auto events = feed(parser, request(1, c.pairs, ""));
-    REQUIRE(events.size() == 1);
-    CHECK(as<ProtocolError>(events[0]).what == c.what);
-    CHECK(as<ProtocolError>(events[0]).kind == ProtocolError::Kind::Limit);
+    const OverLimit refused = over_limit_of(parser, request(1, c.pairs, "a body, dropped"));
+    CHECK(refused.what == c.what);
+    CHECK(refused.http_status == 431);
   }
+}
+
+TEST_CASE("ABORT_REQUEST for a refused request still arriving ends it without OverLimit") {
+  ParserLimits limits;
+  limits.max_params_bytes = 8;
+  Parser parser(limits);
+  CHECK(feed(parser, begin(1) + params_stream(1, kParams)).empty());
+  const auto events = feed(parser, raw_record(2, 1, ""));
+  REQUIRE(events.size() == 1);
+  CHECK_FALSE(as<Aborted>(events[0]).running);
+  CHECK(feed(parser, stdin_stream(1, "")).empty());
 }
 
 TEST_CASE("a truncated name-value pair in PARAMS is a protocol error") {
