@@ -43,7 +43,8 @@ void on_interrupt(zend_execute_data* execute_data) {
   if (take(slot->trace_for, generation)) slowlog::write_entry(*slot, EG(current_execute_data));
   if (take(slot->terminate_for, generation)) {
     if (stopping_.load(std::memory_order_acquire)) {
-      zend_error_noreturn(E_ERROR, "zfpm is stopping now (SIGTERM or SIGINT): the request was ended");
+      zend_error_noreturn(E_ERROR,
+                          "zfpm is stopping now (SIGTERM or SIGINT): the request was ended");
     }
     const long seconds = static_cast<long>(watchdog::settings().terminate_timeout.count());
     zend_error_noreturn(E_ERROR,

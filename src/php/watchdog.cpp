@@ -35,7 +35,7 @@ constexpr std::int64_t kStuckNs = 10'000'000'000;
 constexpr std::size_t kTraceCapacity = 64 * 1024;
 
 Settings settings_;
-bool running_ = false;  // the slots are kept (start() to stop()): end_all_requests needs them
+bool running_ = false;   // the slots are kept (start() to stop()): end_all_requests needs them
 bool watching_ = false;  // and the thread runs: a timeout is set
 std::thread thread_;
 std::mutex mutex_;  // slots_, the slots' watchdog fields, the sleep

@@ -24,6 +24,24 @@ bool group_empties(ServerProcess& process) {
   return false;
 }
 
+// A whole GET request for `script`, sent without waiting for its answer.
+void send_request(FcgiConnection& connection, const std::string& script) {
+  connection.send_raw(
+      fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0)) +
+      fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
+      fcgi::stream(fcgi::stdin_, 1, ""));
+}
+
+// A connection whose request runs `code`, which must flush before it waits: returns once the
+// first output has come, so the script is inside PHP then.
+FcgiConnection running_request(ZfpmServer& server, const std::string& name,
+                               const std::string& code) {
+  auto connection = server.connect();
+  send_request(connection, server.script(name, code));
+  REQUIRE(connection.read_record().type == fcgi::stdout_);
+  return connection;
+}
+
 }  // namespace
 
 TEST_CASE("SIGTERM stops zfpm with exit code 0 and 'exiting, bye-bye!'") {
@@ -99,14 +117,12 @@ TEST_CASE("after SIGTERM the Unix socket file is removed") {
 // their next safe point, the blocking sleep() interrupted, the client's connection closed.
 TEST_CASE("SIGTERM with scripts in sleep(20) stops within a second, exit code 0") {
   ZfpmServer server({.workers = 2});
-  auto script = server.script("sleep.php", "<?php echo 'started'; flush(); sleep(20); echo 'late';");
+  auto script =
+      server.script("sleep.php", "<?php echo 'started'; flush(); sleep(20); echo 'late';");
   std::vector<FcgiConnection> clients;
   for (int i = 0; i < 2; ++i) {
     clients.push_back(server.connect());
-    clients.back().send_raw(fcgi::record(fcgi::begin_request, 1,
-                                         fcgi::begin_request_body(fcgi::responder, 0)) +
-                            fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
-                            fcgi::stream(fcgi::stdin_, 1, ""));
+    send_request(clients.back(), script);
   }
   for (auto& client : clients) {
     auto record = client.read_record();  // the script flushed: it is in sleep() now
@@ -133,12 +149,8 @@ TEST_CASE("SIGTERM with scripts in sleep(20) stops within a second, exit code 0"
 // are ended as SIGTERM ends them, and zfpm exits with 0.
 TEST_CASE("SIGQUIT with a script in sleep(20) stops after process_control_timeout") {
   ZfpmServer server({.workers = 2, .global_config = "process_control_timeout = 1s\n"});
-  auto script = server.script("sleep.php", "<?php echo 'started'; flush(); sleep(20); echo 'late';");
-  auto client = server.connect();
-  client.send_raw(fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0)) +
-                  fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
-                  fcgi::stream(fcgi::stdin_, 1, ""));
-  REQUIRE(client.read_record().type == fcgi::stdout_);
+  auto client = running_request(server, "sleep.php",
+                                "<?php echo 'started'; flush(); sleep(20); echo 'late';");
 
   const auto started = std::chrono::steady_clock::now();
   auto status = server.process.stop(SIGQUIT);
@@ -158,12 +170,8 @@ TEST_CASE("SIGQUIT with a script in sleep(20) stops after process_control_timeou
 // after the proxy sent a request it will not send twice (a POST).
 TEST_CASE("after SIGQUIT a new client is refused at once, while the running request finishes") {
   ZfpmServer server({.workers = 2, .global_config = "process_control_timeout = 10s\n"});
-  auto script = server.script("slow.php", "<?php echo 'started'; flush(); usleep(800000); echo 'done';");
-  auto client = server.connect();
-  client.send_raw(fcgi::record(fcgi::begin_request, 1, fcgi::begin_request_body(fcgi::responder, 0)) +
-                  fcgi::stream(fcgi::params, 1, fcgi::encode_pairs(params_for(script))) +
-                  fcgi::stream(fcgi::stdin_, 1, ""));
-  REQUIRE(client.read_record().type == fcgi::stdout_);
+  auto client = running_request(server, "slow.php",
+                                "<?php echo 'started'; flush(); usleep(800000); echo 'done';");
 
   REQUIRE(::kill(server.process.pid(), SIGQUIT) == 0);
   const auto signalled = std::chrono::steady_clock::now();
