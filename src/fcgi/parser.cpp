@@ -249,22 +249,19 @@ void Parser::on_stream(std::vector<Event>& events) {
   if (header_.type == RecordType::Params) {
     if (params_done_) return;
     params_done_ = true;
-    if (over_limit_) {
-      maybe_ready(events);
-      return;
-    }
-    std::string error;
-    bool over_limit = false;
-    auto params = Params::decode(std::move(params_raw_), limits_.params, &error, &over_limit);
-    params_raw_.clear();
-    if (!params) {
-      if (!over_limit) {
+    if (!over_limit_) {
+      std::string error;
+      bool over_limit = false;
+      auto params = Params::decode(std::move(params_raw_), limits_.params, &error, &over_limit);
+      params_raw_.clear();
+      if (params) {
+        request_.params = std::move(*params);
+      } else if (over_limit) {
+        refuse(431, error);
+      } else {
         fail(events, "malformed params: " + error);
         return;
       }
-      refuse(431, error);
-    } else {
-      request_.params = std::move(*params);
     }
   } else {
     if (stdin_done_) return;
